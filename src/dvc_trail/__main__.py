@@ -1,0 +1,3 @@
+from dvc_trail.cli import main
+
+main()

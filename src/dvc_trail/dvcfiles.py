@@ -1,0 +1,202 @@
+"""DVC's files as plain data: dvc.yaml artifacts and metrics, dvc.lock and .dvc outputs, metric documents (pure)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from dvc_trail.errors import TrailError
+
+
+def load_yaml(text: bytes | str, where: str) -> Any:
+    """`yaml.safe_load` (C loader when present); a parse error names the file and commit."""
+    import yaml  # here, not at the top: `trail ls` never parses YAML
+
+    try:
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise TrailError(f"malformed YAML in {where}{line}") from None
+
+
+def join(folder: str, path: str) -> str:
+    """A path relative to `folder`, as a normalised repository path; refuses paths leaving the repo."""
+    joined = posixpath.normpath(posixpath.join(folder, path)) if folder else posixpath.normpath(path)
+    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
+        raise TrailError(f"path {path!r} leaves the repository")
+    return joined
+
+
+@dataclass(frozen=True)
+class ArtifactDecl:
+    """An artifact declared in a dvc.yaml `artifacts:` section."""
+
+    name: str
+    path: str
+    type: str | None = None
+    desc: str | None = None
+    labels: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+    dvcfile: str = "dvc.yaml"
+
+    def to_dict(self) -> dict:
+        return {
+            "path": self.path,
+            "type": self.type,
+            "desc": self.desc,
+            "labels": list(self.labels),
+            "meta": self.meta,
+            "dvcfile": self.dvcfile,
+        }
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output's content hash as dvc.lock or a .dvc file records it."""
+
+    path: str
+    md5: str
+    size: int | None = None
+    nfiles: int | None = None
+    stage: str | None = None
+    source: str = "dvc.lock"
+
+    @property
+    def is_dir(self) -> bool:
+        return self.md5.endswith(".dir")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """`dir:name` -> (dir, name); plain names live in the root dvc.yaml."""
+    folder, _, base = name.rpartition(":")
+    return folder, base
+
+
+def dvcfile_for(name: str) -> str:
+    folder, _ = split_name(name)
+    return f"{folder}/dvc.yaml" if folder else "dvc.yaml"
+
+
+def parse_artifacts(doc: Any, dvcfile: str, where: str) -> dict[str, ArtifactDecl]:
+    """The `artifacts:` section of one dvc.yaml, keyed by full (`dir:name`) artifact name."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise TrailError(f"malformed {where}: expected a mapping at the top")
+    section = doc.get("artifacts") or {}
+    if not isinstance(section, dict):
+        raise TrailError(f"malformed {where}: `artifacts` must be a mapping")
+    folder = posixpath.dirname(dvcfile)
+    decls = {}
+    for base, spec in section.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise TrailError(f"malformed {where}: artifact {base!r} needs a `path`")
+        name = f"{folder}:{base}" if folder else str(base)
+        labels = spec.get("labels") or []
+        decls[name] = ArtifactDecl(
+            name=name,
+            path=join(folder, spec["path"]),
+            type=spec.get("type"),
+            desc=spec.get("desc"),
+            labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (str(labels),),
+            meta=spec.get("meta") or {},
+            dvcfile=dvcfile,
+        )
+    return decls
+
+
+def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output | None:
+    if not isinstance(entry, dict) or "path" not in entry:
+        return None
+    md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+    if not md5:
+        return None
+    return Output(
+        path=join(folder, str(entry["path"])),
+        md5=str(md5),
+        size=entry.get("size"),
+        nfiles=entry.get("nfiles"),
+        stage=stage,
+        source=source,
+    )
+
+
+def lock_outputs(doc: Any, lockfile: str, where: str) -> dict[str, Output]:
+    """Every output hash in a dvc.lock, keyed by repository path."""
+    if doc is None:
+        return {}
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    if not isinstance(stages, dict):
+        raise TrailError(f"malformed {where}: no `stages` mapping")
+    folder = posixpath.dirname(lockfile)
+    outs = {}
+    for stage, body in stages.items():
+        for entry in (body or {}).get("outs") or []:
+            out = _output(entry, folder, str(stage), lockfile)
+            if out:
+                outs[out.path] = out
+    return outs
+
+
+def dvcfile_output(doc: Any, dvcpath: str) -> Output | None:
+    """The output a `.dvc` file (from `dvc add` or `dvc import`) records."""
+    if not isinstance(doc, dict):
+        return None
+    for entry in doc.get("outs") or []:
+        out = _output(entry, posixpath.dirname(dvcpath), None, dvcpath)
+        if out:
+            return out
+    return None
+
+
+def metric_paths(doc: Any, dvcfile: str) -> list[str]:
+    """Metrics files a dvc.yaml declares: the top-level `metrics:` list and stage `metrics:` outputs."""
+    if not isinstance(doc, dict):
+        return []
+    folder = posixpath.dirname(dvcfile)
+    paths = [p for p in doc.get("metrics") or [] if isinstance(p, str)]
+    for body in (doc.get("stages") or {}).values():
+        for entry in (body or {}).get("metrics") or [] if isinstance(body, dict) else []:
+            paths.append(next(iter(entry)) if isinstance(entry, dict) else entry)
+    return list(dict.fromkeys(join(folder, str(p)) for p in paths))
+
+
+def lock_params(doc: Any) -> dict[str, dict[str, Any]]:
+    """Param values recorded in a dvc.lock: {params file: {flat.key: value}}."""
+    params: dict[str, dict[str, Any]] = {}
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    for body in (stages or {}).values():
+        for file, values in ((body or {}).get("params") or {}).items():
+            params.setdefault(file, {}).update(flatten(values or {}))
+    return params
+
+
+def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings to DVC's dotted keys; lists and scalars are leaves."""
+    if not isinstance(doc, dict):
+        return {prefix: doc} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, full))
+        else:
+            flat[full] = value
+    return flat
+
+
+def parse_document(data: bytes, path: str, where: str) -> Any:
+    """A metrics or params file by extension: JSON, YAML or TOML."""
+    try:
+        if path.endswith(".json"):
+            return json.loads(data)
+        if path.endswith(".toml"):
+            import tomllib
+
+            return tomllib.loads(data.decode())
+    except (ValueError, UnicodeDecodeError):
+        raise TrailError(f"malformed {where}") from None
+    return load_yaml(data, where)

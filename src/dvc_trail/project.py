@@ -1,0 +1,276 @@
+"""A git repository seen as a registry: the git adapter feeding the pure core, reads and tag writes."""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from dvc_trail import dvcfiles, tags
+from dvc_trail.dvcfiles import ArtifactDecl, Output
+from dvc_trail.errors import NotFound, TrailError, UsageError
+from dvc_trail.git import Git, NewTag
+from dvc_trail.registry import (
+    PRIORITY,
+    ArtifactState,
+    Event,
+    RegistryState,
+    VersionState,
+    build_state,
+    parse_ref,
+    require_version_ref,
+    resolve,
+)
+from dvc_trail.tags import Action
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a commit says about one artifact: its declaration, its hash, metrics and params."""
+
+    commit: str
+    decl: ArtifactDecl | None
+    output: Output | None
+    metrics: dict[str, dict[str, Any]]
+    params: dict[str, dict[str, Any]]
+
+
+class Project:
+    """Registry queries and writes on one repository. Reads never check out and never import DVC."""
+
+    def __init__(self, git: Git) -> None:
+        self.git = git
+        self.tag_names: set[str] = set()
+
+    @classmethod
+    def open(cls, path: Path | str = ".") -> Project:
+        return cls(Git.discover(path))
+
+    @cached_property
+    def state(self) -> RegistryState:
+        records, names = self.git.tags()
+        self.tag_names = set(names)
+        return build_state(records, names)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
+        """The registry as `gto show --json` prints it."""
+        stages = self.state.used_stages()
+        result = {}
+        for name, artifact in self.state.artifacts.items():
+            if not (artifact.is_active or include_deprecated):
+                continue
+            latest = artifact.latest()
+            holders = artifact.stage_holders()
+            result[name] = {
+                "version": latest.version if latest else None,
+                "stage": {s: holders[s].version if s in holders else None for s in stages},
+                "registered": True,
+                "active": artifact.is_active,
+            }
+        return result
+
+    def resolve(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        parsed = parse_ref(ref)
+        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+
+    def history(self, name: str | None = None, ascending: bool = False) -> list[dict]:
+        """Registry events, newest first, in `gto history --json`'s shape."""
+        if name is not None:
+            self.state.artifact(tags.validate_name(name))
+        events = [e for a in self.state.artifacts.values() if name in (None, a.name) for e in a.events]
+        events.sort(key=lambda e: (e.created_at, PRIORITY[e.action], e.seq), reverse=not ascending)
+        return [
+            {
+                "timestamp": e.created_at.isoformat(),
+                "artifact": e.artifact,
+                "event": e.to_dict()["event"],
+                "priority": PRIORITY[e.action],
+                "version": e.version,
+                "stage": e.stage,
+                "commit": e.commit,
+                "author": e.author,
+                "author_email": e.author_email,
+                "message": e.message,
+                "ref": e.tag,
+            }
+            for e in events
+        ]
+
+    def check_ref(self, ref: str) -> Event | None:
+        """The registry event a pushed tag created, or None for a tag outside the registry."""
+        name = ref.removeprefix("refs/tags/")
+        parsed = tags.parse_tag(name)
+        if parsed is None or parsed.name not in self.state.artifacts:
+            return None
+        return next((e for e in self.state.artifacts[parsed.name].events if e.tag == name), None)
+
+    def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
+        """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
+        dvcfile = dvcfiles.dvcfile_for(name)
+        lockfile = posixpath.join(posixpath.dirname(dvcfile), "dvc.lock")
+        blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
+        short = commit[:7]
+        dvc_doc = _parse(blobs[f"{commit}:{dvcfile}"], f"{dvcfile} at {short}")
+        lock_doc = _parse(blobs[f"{commit}:{lockfile}"], f"{lockfile} at {short}")
+        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, f"{dvcfile} at {short}").get(name)
+        output = None
+        if decl is not None:
+            output = dvcfiles.lock_outputs(lock_doc, lockfile, f"{lockfile} at {short}").get(decl.path)
+        extra = [f"{commit}:{decl.path}.dvc"] if decl is not None and output is None else []
+        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile) if with_metrics else []
+        more = self.git.read_blobs(extra + [f"{commit}:{p}" for p in metric_paths])
+        if extra and (data := more[extra[0]]) is not None:
+            output = dvcfiles.dvcfile_output(_parse(data, f"{extra[0]} at {short}"), extra[0][len(commit) + 1 :])
+        metrics = {}
+        for path in metric_paths:
+            data = more[f"{commit}:{path}"]
+            if data is not None:
+                metrics[path] = dvcfiles.flatten(dvcfiles.parse_document(data, path, f"{path} at {short}"))
+        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc))
+
+    def show(self, ref: str) -> dict:
+        """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
+        artifact, version = self.resolve(ref)
+        snap = self.snapshot(artifact.name, version.commit)
+        event = version.authoring_event
+        commit = self.git.commit_infos([version.commit]).get(version.commit)
+        return {
+            "name": artifact.name,
+            "version": version.version,
+            "registered": version.is_registered,
+            "commit": version.commit,
+            "tag": event.tag,
+            "author": event.author,
+            "author_email": event.author_email,
+            "created_at": event.created_at.isoformat(),
+            "message": event.message,
+            "commit_message": commit.subject if commit else None,
+            "stages": artifact.stages_of(version),
+            "deprecated": not artifact.is_active,
+            "path": snap.decl.path if snap.decl else None,
+            "hash": _output_dict(snap.output),
+            "artifact": snap.decl.to_dict() if snap.decl else None,
+            "metrics": snap.metrics,
+            "params": snap.params,
+        }
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        version: str | None = None,
+        bump: str | None = None,
+        rev: str = "HEAD",
+        message: str | None = None,
+    ) -> str:
+        """Tag a new version of a declared artifact whose hash is committed; returns the tag."""
+        tags.validate_name(name)
+        if version and bump:
+            raise UsageError("give either --version or a --bump option, not both")
+        if version:
+            tags.validate_version(version)
+        self._require_dvc()
+        commit = self.git.resolve_commit(rev)
+        snap = self.snapshot(name, commit, with_metrics=False)
+        dvcfile = dvcfiles.dvcfile_for(name)
+        if snap.decl is None:
+            raise NotFound(f"artifact {name!r} is not declared in the `artifacts:` section of {dvcfile} at {rev}")
+        if snap.output is None:
+            raise TrailError(
+                f"no hash for {snap.decl.path} at {rev}: neither dvc.lock nor {snap.decl.path}.dvc records it "
+                "(run `dvc repro` or `dvc add`, then commit)"
+            )
+        artifact = self.state.artifacts.get(name)
+        if artifact is not None:
+            existing = artifact.at_commit(commit)
+            if existing is not None:
+                raise TrailError(f"{name}@{existing.version} is already registered at {commit[:7]}")
+        version = version or self._next_version(artifact, bump or "patch")
+        tag = tags.register_tag(name, version)
+        if tag in self.tag_names or (artifact and any(v.version == version for v in artifact.versions)):
+            raise TrailError(f"{name}@{version} is already registered (a version is unique per artifact)")
+        return self._write(artifact, tag, commit, message or tags.message(Action.REGISTER, name, version))
+
+    def assign(self, ref: str, stage: str, message: str | None = None) -> str:
+        tags.validate_stage(stage)
+        artifact, version = self._registered(ref)
+        holder = artifact.stage_holders().get(stage)
+        if holder is version:
+            raise TrailError(f"{artifact.name}@{version.version} is already in stage {stage!r}")
+        tag = tags.assign_tag(artifact.name, stage, self.state.next_counter(artifact.name))
+        default = tags.message(Action.ASSIGN, artifact.name, version.version, stage)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def unassign(self, ref: str, stage: str, message: str | None = None) -> str:
+        tags.validate_stage(stage)
+        artifact, version = self._registered(ref)
+        if stage not in version.active_stages():
+            raise TrailError(f"{artifact.name}@{version.version} is not in stage {stage!r}")
+        tag = tags.unassign_tag(artifact.name, stage, self.state.next_counter(artifact.name))
+        default = tags.message(Action.UNASSIGN, artifact.name, version.version, stage)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def deregister(self, ref: str, message: str | None = None) -> str:
+        artifact, version = self._registered(ref)
+        tag = tags.deregister_tag(artifact.name, version.version)
+        if tag in self.tag_names:
+            raise TrailError(f"{tag} already exists")
+        default = tags.message(Action.DEREGISTER, artifact.name, version.version)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def deprecate(self, name: str, message: str | None = None) -> str:
+        artifact = self.state.artifact(tags.validate_name(name))
+        if not artifact.is_active:
+            raise TrailError(f"{name} is already deprecated")
+        tag = tags.deprecate_tag(name)
+        if tag in self.tag_names:
+            tag = f"{tag}#{self.state.next_counter(name)}"
+        commit = _latest_event(artifact).commit
+        return self._write(artifact, tag, commit, message or tags.message(Action.DEPRECATE, name))
+
+    def _registered(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        parsed = require_version_ref(ref)
+        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+
+    def _next_version(self, artifact: ArtifactState | None, part: str) -> str:
+        """Bump the highest version ever registered (deregistered ones too, so tags never collide)."""
+        versions = [v.version for v in artifact.versions if v.is_registered] if artifact else []
+        if not versions:
+            return tags.bump("v0.0.0", part)
+        return tags.bump(max(versions, key=tags.semver_key), part)
+
+    def _write(self, artifact: ArtifactState | None, tag: str, commit: str, message: str) -> str:
+        """Create one tag, dated after the artifact's last event so every tool orders events alike."""
+        not_before = int(_latest_event(artifact).created_at.timestamp()) + 1 if artifact and artifact.events else 0
+        self.git.create_tags([NewTag(tag, commit, message)], not_before=not_before)
+        self.__dict__.pop("state", None)
+        return tag
+
+    def _require_dvc(self) -> None:
+        if not (self.git.root / ".dvc").is_dir():
+            raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
+
+
+def _latest_event(artifact: ArtifactState) -> Event:
+    return max(artifact.events, key=lambda e: e.order)
+
+
+def _parse(data: bytes | None, where: str) -> Any:
+    return None if data is None else dvcfiles.load_yaml(data, where)
+
+
+def _output_dict(output: Output | None) -> dict | None:
+    if output is None:
+        return None
+    return {
+        "md5": output.md5,
+        "size": output.size,
+        "nfiles": output.nfiles,
+        "stage": output.stage,
+        "source": output.source,
+    }

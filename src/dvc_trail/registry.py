@@ -1,0 +1,329 @@
+"""Registry state from GTO tags: versions, stages, latest, history (pure, GTO's semantics).
+
+The rules follow gto's `base.py` so `trail ls --json` equals `gto show --json`: tags are replayed
+in time order; a stage tag belongs to the registered version at its commit; a version is active
+while its last registration event is a registration; a stage is held by the active version whose
+latest assignment is newest; an artifact is hidden once its newest event is a deprecation.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+
+from dvc_trail.errors import NotFound, UsageError
+from dvc_trail.tags import Action, ParsedTag, parse_tag, semver_key, validate_name, validate_stage, validate_version
+
+PRIORITY = {Action.DEPRECATE: 2, Action.REGISTER: 3, Action.DEREGISTER: 4, Action.ASSIGN: 5, Action.UNASSIGN: 6}
+EVENT_NAME = {
+    Action.DEPRECATE: "deprecation",
+    Action.REGISTER: "registration",
+    Action.DEREGISTER: "deregistration",
+    Action.ASSIGN: "assignment",
+    Action.UNASSIGN: "unassignment",
+}
+
+
+@dataclass(frozen=True)
+class TagRecord:
+    """One annotated tag as git stores it (what the git adapter reads)."""
+
+    name: str
+    commit: str
+    tagger: str
+    email: str
+    timestamp: int
+    tz_offset: str = "+0000"
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Event:
+    """A registry event: one GTO tag, with the version it applies to resolved."""
+
+    action: Action
+    artifact: str
+    tag: str
+    commit: str
+    created_at: datetime
+    author: str
+    author_email: str
+    message: str
+    version: str | None
+    stage: str | None
+    counter: int | None
+    seq: int
+
+    @property
+    def order(self) -> tuple[datetime, int]:
+        return (self.created_at, self.seq)
+
+    def to_dict(self) -> dict:
+        """The event as `gto check-ref --json` prints it."""
+        data: dict = {
+            "artifact": self.artifact,
+            "created_at": self.created_at.isoformat(),
+            "author": self.author,
+            "author_email": self.author_email,
+            "message": self.message,
+            "commit_hexsha": self.commit,
+            "tag": self.tag,
+        }
+        if self.version is not None:
+            data["version"] = self.version
+        if self.stage is not None:
+            data["stage"] = self.stage
+        data["event"] = EVENT_NAME[self.action]
+        return data
+
+
+def _latest(events: list[Event]) -> Event:
+    return max(events, key=lambda e: e.order)
+
+
+@dataclass
+class VersionState:
+    """One version of an artifact: a registered semver, or a bare commit that only holds stages."""
+
+    artifact: str
+    version: str
+    commit: str
+    registrations: list[Event] = field(default_factory=list)
+    deregistrations: list[Event] = field(default_factory=list)
+    stage_events: dict[str, list[Event]] = field(default_factory=dict)
+
+    @property
+    def discovered(self) -> bool:
+        return not (self.registrations or self.deregistrations)
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self.registrations)
+
+    @property
+    def is_active(self) -> bool:
+        direct = self.registrations + self.deregistrations
+        if direct:
+            return _latest(direct).action is Action.REGISTER
+        return any(self.stage_events.values())
+
+    @property
+    def authoring_event(self) -> Event:
+        if self.registrations:
+            return _latest(self.registrations)
+        return _latest(self.events)
+
+    @property
+    def created_at(self) -> datetime:
+        return self.authoring_event.created_at
+
+    @property
+    def events(self) -> list[Event]:
+        events = self.registrations + self.deregistrations
+        events += [e for evs in self.stage_events.values() for e in evs]
+        return sorted(events, key=lambda e: e.order)
+
+    def active_stages(self) -> list[str]:
+        """Stages whose newest event on this version is an assignment, oldest assignment first."""
+        active = [s for s, evs in self.stage_events.items() if _latest(evs).action is Action.ASSIGN]
+        return sorted(active, key=lambda s: self.stage_assigned_at(s))
+
+    def stage_assigned_at(self, stage: str) -> datetime:
+        return _latest([e for e in self.stage_events[stage] if e.action is Action.ASSIGN]).created_at
+
+
+@dataclass
+class ArtifactState:
+    name: str
+    versions: list[VersionState] = field(default_factory=list)
+    deprecations: list[Event] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+    @property
+    def is_active(self) -> bool:
+        return bool(self.events) and _latest(self.events).action is not Action.DEPRECATE
+
+    def active_versions(self, include_unregistered: bool = False) -> list[VersionState]:
+        """Active versions, highest semver first (bare-commit versions last)."""
+        found = [v for v in self.versions if v.is_active and (v.is_registered or include_unregistered)]
+        registered = sorted((v for v in found if v.is_registered), key=lambda v: semver_key(v.version))
+        bare = sorted((v for v in found if not v.is_registered), key=lambda v: v.version)
+        return registered[::-1] + bare[::-1]
+
+    def latest(self) -> VersionState | None:
+        versions = self.active_versions()
+        return versions[0] if versions else None
+
+    def stage_holders(self) -> dict[str, VersionState]:
+        """Which version holds each stage now: the newest active assignment wins."""
+        by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.created_at)[::-1]
+        pairs = [(v, s) for v in by_time for s in v.active_stages()]
+        pairs = sorted(pairs, key=lambda p: p[0].stage_assigned_at(p[1]))[::-1]
+        holders: dict[str, VersionState] = {}
+        for version, stage in pairs:
+            holders.setdefault(stage, version)
+        return holders
+
+    def stages_of(self, version: VersionState) -> list[str]:
+        return sorted(s for s, v in self.stage_holders().items() if v is version)
+
+    def find(self, version: str) -> VersionState | None:
+        for v in self.versions:
+            if v.version == version and v.is_registered:
+                return v
+        return None
+
+    def at_commit(self, commit: str) -> VersionState | None:
+        """The registered, non-deregistered version at a commit (GTO allows one per commit)."""
+        for v in self.versions:
+            if v.commit == commit and v.is_registered and v.is_active:
+                return v
+        return None
+
+
+@dataclass
+class RegistryState:
+    artifacts: dict[str, ArtifactState] = field(default_factory=dict)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def artifact(self, name: str) -> ArtifactState:
+        try:
+            return self.artifacts[name]
+        except KeyError:
+            known = ", ".join(sorted(self.artifacts)) or "none registered yet"
+            raise NotFound(f"artifact {name!r} has no registry tags (known: {known})") from None
+
+    def used_stages(self) -> list[str]:
+        return sorted({s for a in self.artifacts.values() for s in a.stage_holders()})
+
+    def next_counter(self, name: str) -> int:
+        """GTO's `#N` for a new stage tag: one more than the highest counter on any tag of `name`."""
+        return self.counters.get(name, 0) + 1
+
+
+def _tz(offset: str) -> timezone:
+    match = re.fullmatch(r"([+-])(\d\d)(\d\d)", offset)
+    if not match:
+        return UTC
+    minutes = int(match[2]) * 60 + int(match[3])
+    return timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))
+
+
+def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None) -> RegistryState:
+    """Replay annotated GTO tags in time order into the registry state; foreign tags are ignored."""
+    state = RegistryState()
+    for tag in all_tag_names if all_tag_names is not None else [r.name for r in records]:
+        parsed = parse_tag(tag)
+        if parsed and parsed.counter is not None:
+            state.counters[parsed.name] = max(state.counters.get(parsed.name, 0), parsed.counter)
+    parsed_records = [(r, p) for r in records if (p := parse_tag(r.name))]
+    parsed_records.sort(key=lambda rp: (rp[0].timestamp, rp[0].name))
+    for seq, (record, parsed) in enumerate(parsed_records):
+        artifact = state.artifacts.setdefault(parsed.name, ArtifactState(parsed.name))
+        if parsed.action is Action.DEPRECATE:
+            event = _event(parsed, record, seq, None)
+            artifact.deprecations.append(event)
+        elif parsed.action in (Action.REGISTER, Action.DEREGISTER):
+            target = _find_or_add(artifact, parsed.version, record.commit)
+            event = _event(parsed, record, seq, parsed.version)
+            (target.registrations if parsed.action is Action.REGISTER else target.deregistrations).append(event)
+        else:
+            target = _stage_target(artifact, record.commit)
+            event = _event(parsed, record, seq, target.version)
+            target.stage_events.setdefault(parsed.stage or "", []).append(event)
+        artifact.events.append(event)
+    return state
+
+
+def _event(parsed: ParsedTag, record: TagRecord, seq: int, version: str | None) -> Event:
+    return Event(
+        action=parsed.action,
+        artifact=parsed.name,
+        tag=record.name,
+        commit=record.commit,
+        created_at=datetime.fromtimestamp(record.timestamp, _tz(record.tz_offset)),
+        author=record.tagger,
+        author_email=record.email,
+        message=record.message.strip(),
+        version=version,
+        stage=parsed.stage,
+        counter=parsed.counter,
+        seq=seq,
+    )
+
+
+def _find_or_add(artifact: ArtifactState, version: str | None, commit: str) -> VersionState:
+    for v in artifact.versions:
+        if v.version == version and v.commit == commit and not v.discovered:
+            return v
+    found = VersionState(artifact.name, version or commit, commit)
+    artifact.versions.append(found)
+    return found
+
+
+def _stage_target(artifact: ArtifactState, commit: str) -> VersionState:
+    """A stage tag applies to the version registered at its commit, else to the bare commit."""
+    for v in artifact.versions:
+        if v.commit == commit and not v.discovered:
+            return v
+    found = VersionState(artifact.name, commit, commit)
+    artifact.versions.append(found)
+    return found
+
+
+# --- references: NAME, NAME@vX.Y.Z, NAME@latest, NAME#STAGE ---------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    version: str | None = None
+    stage: str | None = None
+
+    def __str__(self) -> str:
+        if self.version:
+            return f"{self.name}@{self.version}"
+        return f"{self.name}#{self.stage}" if self.stage else self.name
+
+
+def parse_ref(ref: str) -> Ref:
+    """Parse `NAME`, `NAME@vX.Y.Z`, `NAME@latest` or `NAME#STAGE`; refuse anything else."""
+    if "#" in ref:
+        name, _, stage = ref.partition("#")
+        return Ref(validate_name(name), stage=validate_stage(stage))
+    if "@" in ref:
+        name, _, version = ref.partition("@")
+        if version in ("latest", "greatest"):
+            return Ref(validate_name(name))
+        return Ref(validate_name(name), version=validate_version(version))
+    return Ref(validate_name(ref))
+
+
+def resolve(state: RegistryState, ref: Ref) -> VersionState:
+    """The version a reference points at now, or a NotFound naming what is missing."""
+    artifact = state.artifact(ref.name)
+    if ref.version:
+        found = artifact.find(ref.version)
+        if found is None:
+            raise NotFound(f"{ref.name}@{ref.version} is not registered")
+        if not found.is_active:
+            raise NotFound(f"{ref.name}@{ref.version} was deregistered")
+        return found
+    if ref.stage:
+        holder = artifact.stage_holders().get(ref.stage)
+        if holder is None:
+            raise NotFound(f"no version of {ref.name} is in stage {ref.stage!r}")
+        return holder
+    latest = artifact.latest()
+    if latest is None:
+        raise NotFound(f"{ref.name} has no active registered version")
+    return latest
+
+
+def require_version_ref(ref: str) -> Ref:
+    """Parse a `NAME@vX.Y.Z` reference (the form write commands need)."""
+    parsed = parse_ref(ref)
+    if not parsed.version:
+        raise UsageError(f"expected NAME@VERSION (like model@v1.2.0), got {ref!r}")
+    return parsed
