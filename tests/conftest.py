@@ -60,7 +60,9 @@ def gto(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
 
 def dvc(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
     env_path = f"{BIN}{os.pathsep}{os.environ['PATH']}"
-    proc = subprocess.run([str(BIN / "dvc"), *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, "PATH": env_path})
+    proc = subprocess.run(
+        [str(BIN / "dvc"), *args], cwd=cwd, capture_output=True, text=True, env={**os.environ, "PATH": env_path}
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"dvc {args} failed:\n{proc.stdout}\n{proc.stderr}")
     return proc

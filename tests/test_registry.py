@@ -18,7 +18,10 @@ def ls(records: list[TagRecord]) -> dict:
     for name, a in state.artifacts.items():
         holders = a.stage_holders()
         latest = a.latest()
-        out[name] = (latest.version if latest else None, {s: holders[s].version if s in holders else None for s in stages})
+        out[name] = (
+            latest.version if latest else None,
+            {s: holders[s].version if s in holders else None for s in stages},
+        )
     return out
 
 

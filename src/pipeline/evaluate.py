@@ -1,4 +1,5 @@
 """Evaluate the trained model on the test set and write metrics/scores.json."""
+
 import json
 import pickle
 from pathlib import Path

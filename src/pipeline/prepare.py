@@ -1,4 +1,5 @@
 """Load the iris data set and split it into train/test CSV files."""
+
 from pathlib import Path
 from typing import Any
 

@@ -1,4 +1,5 @@
 """Train a random forest classifier on the prepared iris training set."""
+
 import pickle
 from pathlib import Path
 from typing import Any
