@@ -99,9 +99,22 @@ def register(
 
 @app.command()
 @handled
-def assign(ref: VersionRefArg, stage: StageArg, message: MessageOpt = None) -> None:
+def assign(
+    ref: VersionRefArg,
+    stage: StageArg,
+    message: MessageOpt = None,
+    require_better: Annotated[
+        str | None,
+        typer.Option("--require-better", help="Refuse unless the version is at least as good on this metric."),
+    ] = None,
+) -> None:
     """Assign a stage to a registered version (the stage moves from the version holding it)."""
-    tag = _project().assign(ref, stage, message=message)
+    project = _project()
+    if require_better:
+        from dvc_trail.compare import require_better as check
+
+        print(f"Promotion gate: {check(project, ref, stage, require_better)}")
+    tag = project.assign(ref, stage, message=message)
     _done(tag, f"{ref} is now in stage {stage!r}")
 
 
@@ -177,6 +190,98 @@ def check_ref(
         render.print_json(event.to_dict())
     else:
         print(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
+
+
+RevArg = Annotated[
+    str | None,
+    typer.Argument(help="Git revision, NAME@vX.Y.Z, NAME#STAGE or `workspace`.", show_default=False),
+]
+
+
+@app.command()
+@handled
+def diff(
+    a: RevArg = None,
+    b: RevArg = None,
+    json: JsonOpt = False,
+    md: Annotated[bool, typer.Option("--md", help="Print Markdown (for a pull request comment).")] = False,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Show unchanged values too.")] = False,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option("--fail-on", help="Gate like acc<-0.01 or loss>+5% (default: gates in trail.yaml)."),
+    ] = None,
+) -> None:
+    """Compare metrics and params of A (default HEAD) and B (default the workspace); exit 1 if a gate fails.
+
+    `--json` prints {"metrics": ..., "params": ...} in the shape of `dvc metrics diff --json` and
+    `dvc params diff --json`.
+    """
+    from dvc_trail.compare import compare
+
+    result = compare(_project(), a, b, all_values=all_, gates=fail_on)
+    if json:
+        render.print_json(result.to_json())
+    elif md:
+        from dvc_trail.markdown import diff_markdown
+
+        print(diff_markdown(result), end="")
+    else:
+        render.diff_tables(result)
+    _fail_gates(result)
+
+
+def _fail_gates(result: Any) -> None:
+    failed = result.failed_gates
+    if failed:
+        raise TrailError("gate failed: " + "; ".join(r.message for r in failed))
+
+
+@app.command()
+@handled
+def report(
+    base: Annotated[str, typer.Option("--base", help="Base revision (the PR's target).")] = "HEAD",
+    head: Annotated[str, typer.Option("--head", help="Head revision (default: the workspace).")] = "workspace",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the Markdown here.")] = None,
+    fail_on: Annotated[
+        list[str] | None, typer.Option("--fail-on", help="Gate rules (default: gates in trail.yaml).")
+    ] = None,
+) -> None:
+    """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
+    from dvc_trail.compare import compare
+    from dvc_trail.markdown import report as markdown_report
+
+    project = _project()
+    result = compare(project, base, head, gates=fail_on)
+    text = markdown_report(result)
+    if output:
+        output.write_text(text)
+        print(f"Wrote {output}")
+    else:
+        print(text, end="")
+    _fail_gates(result)
+
+
+@app.command()
+@handled
+def metrics(
+    name: Annotated[str, typer.Argument(help="Artifact name.")],
+    json: JsonOpt = False,
+    plot: Annotated[Path | None, typer.Option("--plot", help="Write a chart: FILE.svg (+ .html) or FILE.html.")] = None,
+    metric: Annotated[str | None, typer.Option("--metric", help="Metric to plot (default: the first).")] = None,
+) -> None:
+    """Metrics of every registered version of NAME at its commit: the model's life at a glance."""
+    from dvc_trail.compare import trend
+
+    rows = trend(_project(), name)
+    if plot:
+        from dvc_trail.plot import write_plot
+
+        for path in write_plot(name, rows, metric, plot):
+            print(f"Wrote {path}")
+    elif json:
+        render.print_json(rows)
+    else:
+        render.trend_table(name, rows)
 
 
 @app.command()

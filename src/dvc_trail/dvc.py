@@ -47,3 +47,20 @@ def push(root: Path, remote: str | None = None) -> int:
     """Upload cached outputs to the DVC remote (`dvc push`); returns how many objects were sent."""
     with _repo(root) as repo:
         return int(repo.push(remote=remote))
+
+
+def read_cached(root: Path, md5: str) -> bytes | None:
+    """A file's bytes from the DVC cache by hash, fetched from the default remote if missing."""
+    with _repo(root) as repo:
+        path = repo.cache.local.oid_to_path(md5)
+        if not os.path.exists(path):
+            from dvc_data.hashfile.hash_info import HashInfo
+
+            try:
+                repo.cloud.pull([HashInfo("md5", md5)])
+            except Exception as err:  # noqa: BLE001 - any remote failure means "not available"
+                raise TrailError(f"cannot fetch {md5} from the DVC remote: {err}") from None
+        if not os.path.exists(path):
+            return None
+        with open(path, "rb") as handle:
+            return handle.read()

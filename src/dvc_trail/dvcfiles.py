@@ -200,3 +200,19 @@ def parse_document(data: bytes, path: str, where: str) -> Any:
     except (ValueError, UnicodeDecodeError):
         raise TrailError(f"malformed {where}") from None
     return load_yaml(data, where)
+
+
+def _metric_values(doc: Any) -> Any:
+    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped."""
+    if isinstance(doc, int | float | str):
+        return doc
+    if not isinstance(doc, dict):
+        return None
+    kept = {key: _metric_values(value) for key, value in doc.items()}
+    return {key: value for key, value in kept.items() if value not in (None, {})}
+
+
+def metrics_document(data: bytes, path: str, where: str) -> dict[str, Any]:
+    """A metrics file as DVC's `metrics show` reads it, flattened to dotted keys."""
+    values = _metric_values(parse_document(data, path, where))
+    return flatten(values) if isinstance(values, dict) else ({"": values} if values is not None else {})

@@ -129,7 +129,7 @@ class Project:
         for path in metric_paths:
             data = more[f"{commit}:{path}"]
             if data is not None:
-                metrics[path] = dvcfiles.flatten(dvcfiles.parse_document(data, path, f"{path} at {short}"))
+                metrics[path] = dvcfiles.metrics_document(data, path, f"{path} at {short}")
         return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc))
 
     def show(self, ref: str) -> dict:

@@ -14,7 +14,8 @@ def print_json(data: Any) -> None:
 def _console():
     from rich.console import Console
 
-    return Console(soft_wrap=False, highlight=False)
+    # Piped output is not cut to 80 columns: tables stay one row per line for grep and logs.
+    return Console(soft_wrap=False, highlight=False, width=None if sys.stdout.isatty() else 240)
 
 
 _NO_WRAP = {"timestamp", "event", "version", "commit", "name", "latest", "key"}
@@ -97,3 +98,34 @@ def _plain(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def diff_tables(comparison: Any) -> None:
+    from dvc_trail import diff as core
+
+    console = _console()
+    old, new = comparison.old.revision.label, comparison.new.revision.label
+    for title, values in (("metrics", comparison.metrics), ("params", comparison.params)):
+        if not values:
+            console.print(f"No {title} changed between {old} and {new}.")
+            continue
+        rows = [
+            [path, key, core.format_number(e["old"]), core.format_number(e["new"]), core.format_change(e)]
+            for path, keys in values.items()
+            for key, e in keys.items()
+        ]
+        console.print(_table(title, ["file", "key", old, new, "change"], rows))
+    for result in comparison.gates:
+        console.print(("[red]FAIL[/red] " if result.breached else "[green]ok[/green]   ") + result.message)
+
+
+def trend_table(name: str, rows: list[dict]) -> None:
+    keys = sorted({f"{p}:{k}" for r in rows for p, flat in r["metrics"].items() for k in flat})
+    short = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
+    table_rows = []
+    for r in rows:
+        values = {f"{p}:{k}": v for p, flat in r["metrics"].items() for k, v in flat.items()}
+        table_rows.append([r["version"], ", ".join(r["stages"]), r["commit"][:7], *(values.get(k) for k in keys)])
+    _console().print(
+        _table(f"{name}: metrics by version", ["version", "stages", "commit", *(short[k] for k in keys)], table_rows)
+    )

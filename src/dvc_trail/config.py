@@ -1,0 +1,36 @@
+"""`trail.yaml`: repository defaults for CI gates and metric directions, declared once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dvc_trail.dvcfiles import load_yaml
+from dvc_trail.errors import TrailError
+
+CONFIG_FILE = "trail.yaml"
+
+
+@dataclass(frozen=True)
+class TrailConfig:
+    """`gates`: rules checked by `trail diff` and `trail report` when no `--fail-on` is given.
+    `directions`: metric -> `higher` or `lower` (which way is better), overriding the name heuristic."""
+
+    gates: list[str] = field(default_factory=list)
+    directions: dict[str, str] = field(default_factory=dict)
+
+
+def load_config(root: Path) -> TrailConfig:
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return TrailConfig()
+    doc = load_yaml(path.read_bytes(), CONFIG_FILE) or {}
+    if not isinstance(doc, dict):
+        raise TrailError(f"malformed {CONFIG_FILE}: expected a mapping")
+    gates, directions = doc.get("gates") or [], doc.get("directions") or {}
+    if not isinstance(gates, list) or not isinstance(directions, dict):
+        raise TrailError(f"malformed {CONFIG_FILE}: expected `gates:` (a list) and `directions:` (a mapping)")
+    for metric, direction in directions.items():
+        if str(direction).lower() not in ("higher", "lower", "max", "min"):
+            raise TrailError(f"malformed {CONFIG_FILE}: direction of {metric!r} must be higher or lower")
+    return TrailConfig([str(g) for g in gates], {str(k): str(v) for k, v in directions.items()})
