@@ -102,7 +102,8 @@ class Planner:
 
     def __init__(self, names: list[str], rng: random.Random) -> None:
         self.arts = [Artifact(n) for n in names]
-        self.rng, self.out, self.count = rng, [], 0
+        self.rng, self.count = rng, 0
+        self.out: list[bytes] = []
 
     def tag(self, name: str, mark: int, epoch: int, message: str) -> None:
         self.out.append(f"tag {name}\nfrom :{mark}\ntagger {WHO} {epoch} +0000\n".encode() + _data(message))
@@ -116,8 +117,8 @@ class Planner:
             if action == "register" and art.last_mark != mark:
                 ma, mi, pa = art.semver
                 roll = rng.random()
-                art.semver = (ma + 1, 0, 0) if roll < 0.03 else (ma, mi + 1, 0) if roll < 0.25 else (ma, mi, pa + 1)
-                v = Version("v%d.%d.%d" % art.semver, mark)
+                art.semver = (ma + 1, 0, 0) if roll < 0.01 else (ma, mi + 1, 0) if roll < 0.1 else (ma, mi, pa + 1)
+                v = Version("v{}.{}.{}".format(*art.semver), mark)
                 art.versions.append(v)
                 art.last_mark = mark
                 self.tag(f"{art.name}@{v.name}", mark, epoch, f"Registering artifact {art.name} version {v.name}")
@@ -162,7 +163,7 @@ def generate(path: Path | str, commits: int = 1000, tags: int = 7500, seed: int 
     spacing = tags // commits + 100
     deprecations = {int(tags * 0.5): names[-2], int(tags * 0.9): names[-1]} if artifacts >= 3 and tags >= 40 else {}
     plan = Planner(names, rng)
-    stream = []
+    stream: list[bytes] = []
     for c in range(commits):
         mark, epoch = c + 1, BASE_EPOCH + c * spacing
         files = _files(c, names, rng, seed)

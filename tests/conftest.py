@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -92,4 +93,93 @@ def example_repo(tmp_path: Path) -> Path:
         shutil.copy2(ROOT / rel, repo / rel)
     git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
     commit_all(repo, "example project")
+    return repo
+
+
+# --- S3 on loopback: moto's standalone server for the session, a fresh bucket per test -------------
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing-secret-value",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """http://127.0.0.1:PORT of a moto S3 server started for this test session."""
+    import socket
+    import time
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                raise RuntimeError("moto_server did not start") from None
+            time.sleep(0.1)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def s3_bucket(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A new, empty bucket; fake credentials in the environment (inherited by trail and dvc subprocesses)."""
+    import uuid
+
+    import boto3
+
+    for key, value in S3_ENV.items():
+        monkeypatch.setenv(key, value)
+    name = f"trail-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3", endpoint_url=moto_endpoint).create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture(scope="session")
+def reproduced_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example project after `dvc repro`, committed (built once; copy it, never change it)."""
+    repo = tmp_path_factory.mktemp("reproduced") / "repo"
+    for rel in EXAMPLE_FILES:
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, repo / rel)
+    git(repo.parent, "init", "--quiet", "--initial-branch=main", str(repo))
+    dvc(repo, "repro", "--quiet")
+    commit_all(repo, "reproduced")
+    return repo
+
+
+@pytest.fixture
+def s3_repo(tmp_path: Path, reproduced_repo: Path, s3_bucket: str, moto_endpoint: str) -> Path:
+    """A reproduced example project whose DVC remote is the test's bucket, with a bare git `origin`."""
+    repo = tmp_path / "alice"
+    shutil.copytree(reproduced_repo, repo, symlinks=True)
+    dvc(repo, "remote", "add", "-d", "s3remote", f"s3://{s3_bucket}/store")
+    dvc(repo, "remote", "modify", "--local", "s3remote", "endpointurl", moto_endpoint)
+    commit_all(repo, "S3 remote")
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(tmp_path / "origin.git"))
+    git(repo, "remote", "add", "origin", str(tmp_path / "origin.git"))
+    git(repo, "push", "--quiet", "origin", "main")
     return repo

@@ -90,3 +90,9 @@ def test_resolve_references() -> None:
 def test_history_orders_by_time() -> None:
     state = build_state([rec("m#prod#1", C1, 3), rec("m@v1.0.0", C1, 1)])
     assert [e.tag for e in state.artifacts["m"].events] == ["m@v1.0.0", "m#prod#1"]
+
+
+def test_reregistration_after_deregistration_order() -> None:
+    records = [rec("m@v1.0.0!", C1, 2), rec("m@v1.0.0", C1, 1), rec("m@v1.1.0", C2, 3)]
+    state = build_state(records)
+    assert [v.version for v in state.artifacts["m"].active_versions()] == ["v1.1.0"]

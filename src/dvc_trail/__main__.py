@@ -1,3 +1,3 @@
-from dvc_trail.cli import main
+from dvc_trail.main import main
 
 main()

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from dvc_trail import render
-from dvc_trail.errors import TrailError, UsageError
+from dvc_trail.errors import TrailError, UsageError, mask_secrets
 
 app = typer.Typer(
     name="trail",
@@ -29,10 +29,13 @@ MessageOpt = Annotated[str | None, typer.Option("-m", "--message", help="Tag mes
 RefArg = Annotated[str, typer.Argument(help="NAME (latest version), NAME@vX.Y.Z or NAME#STAGE.", show_default=False)]
 VersionRefArg = Annotated[str, typer.Argument(help="The version, as NAME@vX.Y.Z.", show_default=False)]
 StageArg = Annotated[str, typer.Argument(help="Stage name, like dev, staging or prod.", show_default=False)]
+PushOpt = Annotated[bool, typer.Option("--push", help="Then publish: upload the data, push the tags (see publish).")]
+RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r", help="DVC remote (default: the core.remote one).")]
+GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to push the tags to.")]
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"trail: error: {message}\n")
+    sys.stderr.write(f"trail: error: {mask_secrets(message)}\n")
     raise typer.Exit(code)
 
 
@@ -88,12 +91,21 @@ def register(
     bump_patch: Annotated[bool, typer.Option("--bump-patch", help="Next patch version (the default).")] = False,
     rev: Annotated[str, typer.Option("--rev", help="Commit to register.")] = "HEAD",
     message: MessageOpt = None,
+    push: PushOpt = False,
+    remote: RemoteOpt = None,
+    git_remote: GitRemoteOpt = "origin",
 ) -> None:
     """Register a new version of an artifact at a commit (default: next patch version, or v0.0.1)."""
     bumps = [part for part, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
     if len(bumps) > 1:
         raise UsageError("give at most one --bump option")
-    tag = _project().register(name, version=version, bump=bumps[0] if bumps else None, rev=rev, message=message)
+    options = dict(version=version, bump=bumps[0] if bumps else None, rev=rev, message=message)
+    if push:
+        from dvc_trail import sharing
+
+        render.publish_report(sharing.register_and_publish(_project(), name, remote, git_remote, **options))
+        return
+    tag = _project().register(name, **options)
     _done(tag, f"registered {tag.replace('=', ':')}")
 
 
@@ -107,6 +119,9 @@ def assign(
         str | None,
         typer.Option("--require-better", help="Refuse unless the version is at least as good on this metric."),
     ] = None,
+    push: PushOpt = False,
+    remote: RemoteOpt = None,
+    git_remote: GitRemoteOpt = "origin",
 ) -> None:
     """Assign a stage to a registered version (the stage moves from the version holding it)."""
     project = _project()
@@ -114,6 +129,11 @@ def assign(
         from dvc_trail.compare import require_better as check
 
         print(f"Promotion gate: {check(project, ref, stage, require_better)}")
+    if push:
+        from dvc_trail import sharing
+
+        render.publish_report(sharing.assign_and_publish(project, ref, stage, message, remote, git_remote))
+        return
     tag = project.assign(ref, stage, message=message)
     _done(tag, f"{ref} is now in stage {stage!r}")
 
@@ -247,12 +267,16 @@ def report(
     ] = None,
 ) -> None:
     """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
+    from dvc_trail import provenance
     from dvc_trail.compare import compare
     from dvc_trail.markdown import report as markdown_report
 
     project = _project()
     result = compare(project, base, head, gates=fail_on)
-    text = markdown_report(result)
+    upstream = provenance.upstream_summary(
+        project, result.changed_artifacts(), result.old.revision.commit, result.new.revision.commit
+    )
+    text = markdown_report(result, upstream)
     if output:
         output.write_text(text)
         print(f"Wrote {output}")
@@ -286,6 +310,80 @@ def metrics(
 
 @app.command()
 @handled
+def lineage(
+    ref: Annotated[
+        str, typer.Argument(help="NAME, NAME@vX.Y.Z, NAME#STAGE, or NAME@REV for an unregistered git revision.")
+    ],
+    json: JsonOpt = False,
+    mermaid: Annotated[bool, typer.Option("--mermaid", help="Print a Mermaid graph (renders on GitHub).")] = False,
+    dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz DOT graph.")] = False,
+    vs: Annotated[str | None, typer.Option("--vs", help="Show what changed upstream since this other version.")] = None,
+) -> None:
+    """What produced a version: every upstream stage with its command, params, inputs and outputs."""
+    from dvc_trail import provenance
+
+    project = _project()
+    if vs:
+        changes = provenance.compare_lineage(project, ref, vs)
+        render.print_json(changes) if json else render.lineage_changes(changes)
+        return
+    info = provenance.lineage_of(project, ref)
+    info.pop("_chain")
+    if mermaid or dot:
+        from dvc_trail import graphs
+
+        print(graphs.mermaid(info) if mermaid else graphs.dot(info), end="")
+    elif json:
+        render.print_json(info)
+    else:
+        render.lineage_text(info)
+
+
+@app.command()
+@handled
+def impact(
+    path: Annotated[str, typer.Argument(help="A data or code path, as dvc.lock records it.")],
+    md5: Annotated[str | None, typer.Option("--md5", help="The content hash to look for.")] = None,
+    rev: Annotated[str | None, typer.Option("--rev", help="Take PATH's hash at this revision (default HEAD).")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only versions holding this stage now.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Which registered versions (and which in prod) were built from PATH at a given hash."""
+    from dvc_trail import provenance
+
+    matches, warnings, wanted = provenance.impact(_project(), path, md5=md5, rev=rev, stage=stage)
+    provenance.warn(warnings)
+    if json:
+        render.print_json(matches)
+    elif not matches:
+        print(f"No registered version used {path} at {wanted[:12]}.")
+    else:
+        print(f"{len(matches)} registered version(s) used {path} at {wanted[:12]}:")
+        rows = [[m["name"], m["version"], m["commit"][:7], ", ".join(m["stages"])] for m in matches]
+        render.simple_table(["name", "version", "commit", "stages"], rows)
+
+
+@app.command()
+@handled
+def card(
+    ref: RefArg,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the card to this file.")] = None,
+) -> None:
+    """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
+    from dvc_trail import provenance
+    from dvc_trail.markdown import card as model_card
+
+    project = _project()
+    text = model_card(project.show(ref), provenance.lineage_of(project, ref))
+    if output:
+        output.write_text(text)
+        print(f"Wrote {output}")
+    else:
+        print(text, end="")
+
+
+@app.command()
+@handled
 def demo(
     workspace: Annotated[
         Path | None, typer.Argument(help="Where to build the tour (default: a new temp folder).")
@@ -295,6 +393,65 @@ def demo(
     from dvc_trail.demo import run_demo
 
     run_demo(_settings["repo"], workspace)
+
+
+# --- sharing: publish, get, verify, doctor ---------------------------------------------------
+
+
+@app.command()
+@handled
+def publish(ref: RefArg, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin") -> None:
+    """Upload a version's data to the DVC remote, check it is all there, then push its tags (atomically)."""
+    from dvc_trail import sharing
+
+    render.publish_report(sharing.publish(_project(), ref, remote, git_remote))
+
+
+@app.command()
+@handled
+def get(
+    ref: RefArg,
+    repo: Annotated[str | None, typer.Option("--repo", help="Repository path or git URL (default: this one).")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
+    force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
+    remote: RemoteOpt = None,
+) -> None:
+    """Download a version's data from its repository's DVC remote, every hash checked."""
+    from dvc_trail import sharing
+
+    result = sharing.get(ref, repo if repo is not None else str(_settings["repo"]), out, force=force, remote=remote)
+    r = result.resolved
+    print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
+
+
+@app.command()
+@handled
+def verify(
+    ref: Annotated[str | None, typer.Argument(help="NAME, NAME@vX.Y.Z or NAME#STAGE.", show_default=False)] = None,
+    all_: Annotated[bool, typer.Option("--all", "-a", help="Every active version of every artifact.")] = False,
+    deep: Annotated[bool, typer.Option("--deep", help="Download every object and re-hash it.")] = False,
+    remote: RemoteOpt = None,
+    json: JsonOpt = False,
+) -> None:
+    """Check a version's objects are on the DVC remote (exit 1 and a list of what is missing or corrupt)."""
+    from dvc_trail import sharing
+
+    result = sharing.verify(_project(), ref, all_versions=all_, deep=deep, remote=remote)
+    render.print_json(result) if json else render.verify_report(result)
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handled
+def doctor(remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False) -> None:
+    """Check git, DVC, the remotes, credentials and registry tags; say how to fix each problem."""
+    from dvc_trail import sharing
+
+    checks = [c.to_dict() for c in sharing.doctor(_settings["repo"], remote, git_remote)]
+    render.print_json(checks) if json else render.doctor_report(checks)
+    if not all(c["ok"] for c in checks):
+        raise typer.Exit(1)
 
 
 def main() -> None:

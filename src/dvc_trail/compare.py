@@ -8,7 +8,7 @@ from typing import Any
 from dvc_trail import diff as core
 from dvc_trail import dvcfiles
 from dvc_trail.config import load_config
-from dvc_trail.errors import NotFound, TrailError
+from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
 from dvc_trail.registry import parse_ref, resolve
 from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader
@@ -50,6 +50,8 @@ def revision(project: Project, spec: str | None) -> Revision:
     """`workspace`, a registry reference (`NAME@vX.Y.Z`, `NAME#STAGE`) or any git revision."""
     if spec is None or spec == WORKSPACE:
         return Revision(WORKSPACE, None)
+    if not spec.strip():
+        raise UsageError("empty revision: give a git revision, NAME@vX.Y.Z, NAME#STAGE or `workspace`")
     if "#" in spec or "@v" in spec:
         ref = parse_ref(spec)
         if ref.name in project.state.artifacts:
@@ -66,7 +68,7 @@ def compare(
     """
     config = load_config(project.git.root)
     rules = [core.parse_gate(g) for g in (gates if gates else config.gates)]
-    old_rev = revision(project, a or "HEAD")
+    old_rev = revision(project, "HEAD" if a is None else a)
     new_rev = revision(project, b)
     old, new = RevisionReader(project.git).read([old_rev, new_rev])
     result = Comparison(

@@ -63,6 +63,7 @@ class Output:
     nfiles: int | None = None
     stage: str | None = None
     source: str = "dvc.lock"
+    hash_name: str = "md5"  # "md5-dos2unix" for entries DVC 2 wrote (no `hash: md5`): another cache layout
 
     @property
     def is_dir(self) -> bool:
@@ -121,6 +122,7 @@ def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output |
         nfiles=entry.get("nfiles"),
         stage=stage,
         source=source,
+        hash_name="md5-dos2unix" if entry.get("md5") and entry.get("hash") != "md5" else "md5",
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 from dataclasses import dataclass
@@ -137,6 +138,29 @@ class Git:
             infos[sha] = CommitInfo(sha, fields[i + 1], fields[i + 2], fields[i + 3], fields[i + 4])
         return infos
 
+    def git_dir(self) -> Path:
+        """The repository's own folder (`.git`, or the common dir of a worktree) for trail's cache."""
+        return (self.root / self.run("rev-parse", "--git-common-dir").strip()).resolve()
+
+    def last_changes(self, commit: str, paths: list[str]) -> dict[str, str]:
+        """The newest commit at or before `commit` that changed each path, in one `git log`."""
+        if not paths:
+            return {}
+        out = self.run("log", "--format=%x00%H", "--name-only", "--no-renames", commit, "--", *paths)
+        found: dict[str, str] = {}
+        for chunk in out.split("\0")[1:]:
+            sha, _, names = chunk.partition("\n")
+            for name in names.split("\n"):
+                if name and name not in found:
+                    found[name] = sha.strip()
+        wanted = {p: found[p] for p in paths if p in found}
+        for path in paths:  # a directory: the newest change to anything inside it
+            if path not in wanted:
+                inside = [sha for name, sha in found.items() if name.startswith(path.rstrip("/") + "/")]
+                if inside:
+                    wanted[path] = inside[0]
+        return wanted
+
     def is_shallow(self) -> bool:
         return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
@@ -191,3 +215,129 @@ def commit_all(git: Git, message: str) -> str:
     git.run("add", "--all")
     git.run("commit", "--quiet", "--allow-empty", "-m", message)
     return git.resolve_commit("HEAD")
+
+
+# --- sharing: remotes, atomic pushes, tag fetches, blob-less copies of a remote's registry ----------
+
+_NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What `git push --porcelain` said about each ref: updated, already there, or rejected (with why)."""
+
+    pushed: list[str]
+    up_to_date: list[str]
+    rejected: dict[str, str]
+
+
+def _run_status(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env={**os.environ, **_NETWORK_ENV})
+    except FileNotFoundError:
+        raise TrailError("git is not installed or not on PATH") from None
+
+
+def _first_error(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("fatal:")), lines[-1] if lines else "no detail")
+
+
+def remote_url(git: Git, remote: str) -> str:
+    """The fetch URL of a git remote, or a TrailError saying how to add it."""
+    proc = _run_status(["remote", "get-url", "--", remote], git.root)
+    if proc.returncode != 0:
+        raise TrailError(f"no git remote {remote!r}: add one with `git remote add {remote} URL`")
+    return proc.stdout.decode().strip()
+
+
+def push_atomic(git: Git, remote: str, refs: list[str]) -> PushResult:
+    """Push refs (as themselves) in one `git push --atomic`: all of them reach the remote or none does."""
+    proc = _run_status(["push", "--atomic", "--porcelain", "--", remote, *(f"{r}:{r}" for r in refs)], git.root)
+    pushed, up_to_date, rejected = [], [], {}
+    for line in proc.stdout.decode(errors="replace").splitlines():
+        parts = line.split("\t")
+        if len(parts) < 3 or len(parts[0]) != 1:
+            continue
+        ref = parts[1].partition(":")[2] or parts[1]
+        if parts[0] == "=":
+            up_to_date.append(ref)
+        elif parts[0] == "!":
+            summary = re.match(r"\[([^\]]*)\](?:\s*\((.*)\))?", parts[2].strip())
+            rejected[ref] = (summary[2] or summary[1]) if summary else parts[2].strip()
+        else:
+            pushed.append(ref)
+    if proc.returncode != 0 and not rejected:
+        raise TrailError(f"git push to {remote} failed: {_first_error(proc.stderr)}")
+    return PushResult(pushed, up_to_date, rejected)
+
+
+def fetch_tags(git: Git, remote: str, patterns: list[str]) -> None:
+    """Fetch tags matching `refs/tags/...` glob patterns, never overwriting a local tag."""
+    proc = _run_status(["fetch", "--quiet", "--no-tags", "--", remote, *(f"{p}:{p}" for p in patterns)], git.root)
+    if proc.returncode != 0:
+        raise TrailError(f"git fetch from {remote} failed: {_first_error(proc.stderr)}")
+
+
+def tag_targets(git: Git, names: list[str]) -> dict[str, str]:
+    """The object id of each existing tag ref (the tag object for annotated tags)."""
+    if not names:
+        return {}
+    out = git.run("for-each-ref", "--format=%(refname:strip=2) %(objectname)", *(f"refs/tags/{n}" for n in names))
+    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
+
+
+def delete_tag(git: Git, name: str, expected: str) -> None:
+    """Delete a local tag, only if it still points where we expect (another writer may have moved it)."""
+    git.run("update-ref", "-d", f"refs/tags/{name}", expected)
+
+
+def repo_kind(path: Path) -> str | None:
+    """'worktree' or 'bare' for a local git repository, None when `path` is not one."""
+    if not path.is_dir():
+        return None
+    proc = _run_status(["rev-parse", "--is-bare-repository"], path)
+    if proc.returncode != 0:
+        return None
+    return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
+
+
+def fetch_registry_copy(url: str, dest: Path, patterns: list[str]) -> Git:
+    """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
+
+    This reads a registry of any size without cloning its history: only the tag objects, the tagged
+    commits and their trees travel, and later the few blobs (dvc.yaml, dvc.lock, .dvc/config) we read.
+    """
+    if url.startswith("-"):
+        raise TrailError(f"invalid repository URL {url!r}")
+    dest.mkdir(parents=True, exist_ok=True)
+    run_git(["init", "--bare", "--quiet", str(dest)], cwd=dest)
+    git = Git(dest)
+    for key, value in (
+        ("core.repositoryformatversion", "1"),
+        ("extensions.partialClone", "origin"),
+        ("remote.origin.url", url),
+        ("remote.origin.promisor", "true"),
+        ("remote.origin.partialclonefilter", "blob:none"),
+    ):
+        git.run("config", key, value)
+    refspecs = [f"+{p}:{p}" for p in patterns]
+    proc = _run_status(["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs], dest)
+    if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
+        raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
+    return git
+
+
+def git_version() -> str:
+    return run_git(["version"], cwd=Path.cwd()).decode().strip().removeprefix("git version ")
+
+
+def identity(git: Git) -> str | None:
+    """`Name <email>` git would write into tags, or None when git does not know who you are."""
+    proc = _run_status(["var", "GIT_COMMITTER_IDENT"], git.root)
+    return proc.stdout.decode().rsplit(" ", 2)[0] if proc.returncode == 0 else None
+
+
+def tracked(git: Git, paths: list[str]) -> list[str]:
+    """Which of these paths git tracks."""
+    return [p for p in git.run("ls-files", "-z", "--", *paths).split("\0") if p]

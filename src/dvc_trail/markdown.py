@@ -92,3 +92,44 @@ def report(comparison: Any, upstream: list[str] | None = None) -> str:
 
 def _short(md5: str | None) -> str:
     return f"`{md5[:10]}`" if md5 else "-"
+
+
+def card(info: dict, lineage: dict) -> str:
+    """A model card: identity, metadata from dvc.yaml, stages, metrics, params and a lineage summary."""
+    from dvc_trail.render import _short_hash, input_note
+
+    decl = info.get("artifact") or {}
+    meta = dict(decl.get("meta") or {})
+    deps = meta.pop("dependencies", None)
+    lines = [
+        f"# {info['name']} {info['version']}",
+        "",
+        decl.get("desc") or "_No description in dvc.yaml._",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| Type | {decl.get('type') or '-'} |",
+        f"| Labels | {', '.join(decl.get('labels') or []) or '-'} |",
+        f"| Author | {meta.pop('author', None) or '-'} |",
+        f"| License | {meta.pop('license', None) or '-'} |",
+        f"| Dependencies | {', '.join(map(str, deps)) if isinstance(deps, list) else deps or '-'} |",
+        *(f"| {str(k).capitalize()} | {_cell(v)} |" for k, v in meta.items()),
+        f"| Stages | {', '.join(info['stages']) or '-'} |",
+        f"| Path | `{info['path']}` |",
+        f"| Hash | `{(info.get('hash') or {}).get('md5', '-')}` |",
+        f"| Commit | `{info['commit']}` |",
+        f"| Registered | {info['created_at']} by {info['author']} |",
+        "",
+        "## Metrics",
+    ]
+    metric_rows = [[p, k, _cell(v)] for p, flat in info["metrics"].items() for k, v in flat.items()]
+    lines.append(_table(["File", "Metric", "Value"], metric_rows) if metric_rows else "_No metrics._")
+    lines += ["", "## Params"]
+    param_rows = [[p, k, _cell(v)] for p, flat in info["params"].items() for k, v in flat.items()]
+    lines.append(_table(["File", "Param", "Value"], param_rows) if param_rows else "_No params._")
+    lines += ["", "## Lineage", ""]
+    lines += [f"- stage `{s['stage']}`: `{s['cmd']}`" for s in lineage["stages"]]
+    named = {d["path"]: d["versions"] for s in lineage["stages"] for d in s["deps"] if d.get("versions")}
+    lines += [f"- uses `{path}` = {', '.join(versions)}" for path, versions in named.items()]
+    lines += [f"- input `{i['path']}` ({_short_hash(i['md5'])}): {input_note(i)}" for i in lineage["inputs"]]
+    return "\n".join(lines) + "\n"

@@ -54,6 +54,10 @@ class Project:
         self.tag_names = set(names)
         return build_state(records, names)
 
+    def refresh(self) -> None:
+        """Forget the cached registry state: tags changed underneath (a fetch, a deleted tag)."""
+        self.__dict__.pop("state", None)
+
     # --- reads -------------------------------------------------------------------------------
 
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:

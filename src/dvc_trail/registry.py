@@ -9,8 +9,8 @@ latest assignment is newest; an artifact is hidden once its newest event is a de
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from typing import NamedTuple
 
 from dvc_trail.errors import NotFound, UsageError
 from dvc_trail.tags import Action, ParsedTag, parse_tag, semver_key, validate_name, validate_stage, validate_version
@@ -25,8 +25,7 @@ EVENT_NAME = {
 }
 
 
-@dataclass(frozen=True)
-class TagRecord:
+class TagRecord(NamedTuple):
     """One annotated tag as git stores it (what the git adapter reads)."""
 
     name: str
@@ -38,8 +37,7 @@ class TagRecord:
     message: str = ""
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(NamedTuple):
     """A registry event: one GTO tag, with the version it applies to resolved."""
 
     action: Action
@@ -79,19 +77,23 @@ class Event:
 
 
 def _latest(events: list[Event]) -> Event:
-    return max(events, key=lambda e: e.order)
+    """The newest event of a list: every list is filled in replay (time) order, so it is the last."""
+    return events[-1]
 
 
-@dataclass
 class VersionState:
     """One version of an artifact: a registered semver, or a bare commit that only holds stages."""
 
-    artifact: str
-    version: str
-    commit: str
-    registrations: list[Event] = field(default_factory=list)
-    deregistrations: list[Event] = field(default_factory=list)
-    stage_events: dict[str, list[Event]] = field(default_factory=dict)
+    __slots__ = ("artifact", "version", "commit", "registrations", "deregistrations", "stage_events")
+
+    def __init__(self, artifact: str, version: str, commit: str) -> None:
+        self.artifact, self.version, self.commit = artifact, version, commit
+        self.registrations: list[Event] = []
+        self.deregistrations: list[Event] = []
+        self.stage_events: dict[str, list[Event]] = {}
+
+    def __repr__(self) -> str:
+        return f"VersionState({self.artifact}@{self.version} at {self.commit[:7]})"
 
     @property
     def discovered(self) -> bool:
@@ -105,7 +107,7 @@ class VersionState:
     def is_active(self) -> bool:
         direct = self.registrations + self.deregistrations
         if direct:
-            return _latest(direct).action is Action.REGISTER
+            return max(direct, key=lambda e: e.order).action is Action.REGISTER
         return any(self.stage_events.values())
 
     @property
@@ -133,12 +135,16 @@ class VersionState:
         return _latest([e for e in self.stage_events[stage] if e.action is Action.ASSIGN]).created_at
 
 
-@dataclass
 class ArtifactState:
-    name: str
-    versions: list[VersionState] = field(default_factory=list)
-    deprecations: list[Event] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    """All versions and events of one artifact."""
+
+    __slots__ = ("name", "versions", "deprecations", "events")
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.versions: list[VersionState] = []
+        self.deprecations: list[Event] = []
+        self.events: list[Event] = []
 
     @property
     def is_active(self) -> bool:
@@ -182,10 +188,12 @@ class ArtifactState:
         return None
 
 
-@dataclass
 class RegistryState:
-    artifacts: dict[str, ArtifactState] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
+    """Every artifact seen in the tags, and the highest `#N` counter per artifact."""
+
+    def __init__(self) -> None:
+        self.artifacts: dict[str, ArtifactState] = {}
+        self.counters: dict[str, int] = {}
 
     def artifact(self, name: str) -> ArtifactState:
         try:
@@ -202,34 +210,49 @@ class RegistryState:
         return self.counters.get(name, 0) + 1
 
 
+_TZ: dict[str, timezone] = {}
+
+
 def _tz(offset: str) -> timezone:
-    match = re.fullmatch(r"([+-])(\d\d)(\d\d)", offset)
-    if not match:
-        return UTC
-    minutes = int(match[2]) * 60 + int(match[3])
-    return timezone(timedelta(minutes=-minutes if match[1] == "-" else minutes))
+    """A git `+HHMM` offset as a timezone (cached: a registry has few distinct offsets)."""
+    if offset not in _TZ:
+        match = re.fullmatch(r"([+-])(\d\d)(\d\d)", offset)
+        minutes = int(match[2]) * 60 + int(match[3]) if match else 0
+        _TZ[offset] = timezone(timedelta(minutes=-minutes if match and match[1] == "-" else minutes)) if match else UTC
+    return _TZ[offset]
 
 
 def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None) -> RegistryState:
     """Replay annotated GTO tags in time order into the registry state; foreign tags are ignored."""
     state = RegistryState()
-    for tag in all_tag_names if all_tag_names is not None else [r.name for r in records]:
-        parsed = parse_tag(tag)
+    parsed_names = {name: parse_tag(name) for name in (all_tag_names or [r.name for r in records])}
+    for parsed in parsed_names.values():
         if parsed and parsed.counter is not None:
             state.counters[parsed.name] = max(state.counters.get(parsed.name, 0), parsed.counter)
-    parsed_records = [(r, p) for r in records if (p := parse_tag(r.name))]
+    parsed_records = [(r, p) for r in records if (p := parsed_names.get(r.name) or parse_tag(r.name))]
     parsed_records.sort(key=lambda rp: (rp[0].timestamp, rp[0].name))
+    by_commit: dict[str, dict[str, list[VersionState]]] = {}  # artifact -> commit -> registered versions
     for seq, (record, parsed) in enumerate(parsed_records):
         artifact = state.artifacts.setdefault(parsed.name, ArtifactState(parsed.name))
+        at_commit = by_commit.setdefault(parsed.name, {}).setdefault(record.commit, [])
         if parsed.action is Action.DEPRECATE:
             event = _event(parsed, record, seq, None)
             artifact.deprecations.append(event)
         elif parsed.action in (Action.REGISTER, Action.DEREGISTER):
-            target = _find_or_add(artifact, parsed.version, record.commit)
+            target = next((v for v in at_commit if v.version == parsed.version), None)
+            if target is None:
+                target = VersionState(artifact.name, parsed.version or record.commit, record.commit)
+                artifact.versions.append(target)
+                at_commit.append(target)
             event = _event(parsed, record, seq, parsed.version)
             (target.registrations if parsed.action is Action.REGISTER else target.deregistrations).append(event)
         else:
-            target = _stage_target(artifact, record.commit)
+            # A stage tag applies to the version registered at its commit, else to the bare commit
+            # (each such tag on its own, as in gto).
+            target = at_commit[0] if at_commit else None
+            if target is None:
+                target = VersionState(artifact.name, record.commit, record.commit)
+                artifact.versions.append(target)
             event = _event(parsed, record, seq, target.version)
             target.stage_events.setdefault(parsed.stage or "", []).append(event)
         artifact.events.append(event)
@@ -253,30 +276,10 @@ def _event(parsed: ParsedTag, record: TagRecord, seq: int, version: str | None) 
     )
 
 
-def _find_or_add(artifact: ArtifactState, version: str | None, commit: str) -> VersionState:
-    for v in artifact.versions:
-        if v.version == version and v.commit == commit and not v.discovered:
-            return v
-    found = VersionState(artifact.name, version or commit, commit)
-    artifact.versions.append(found)
-    return found
-
-
-def _stage_target(artifact: ArtifactState, commit: str) -> VersionState:
-    """A stage tag applies to the version registered at its commit, else to the bare commit."""
-    for v in artifact.versions:
-        if v.commit == commit and not v.discovered:
-            return v
-    found = VersionState(artifact.name, commit, commit)
-    artifact.versions.append(found)
-    return found
-
-
 # --- references: NAME, NAME@vX.Y.Z, NAME@latest, NAME#STAGE ---------------------------------
 
 
-@dataclass(frozen=True)
-class Ref:
+class Ref(NamedTuple):
     name: str
     version: str | None = None
     stage: str | None = None

@@ -34,15 +34,23 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
 
 
 def registry_table(registry: dict[str, dict]) -> None:
+    """Plain aligned columns, no rich: `trail ls` stays as fast as its JSON."""
     if not registry:
         print("No artifacts registered yet: run `trail register NAME`.")
         return
     stages = sorted({s for a in registry.values() for s in a["stage"]})
     rows = [
-        [name + ("" if a["active"] else " (deprecated)"), a["version"], *(a["stage"].get(s) for s in stages)]
+        [
+            name + ("" if a["active"] else " (deprecated)"),
+            a["version"] or "-",
+            *(a["stage"].get(s) or "-" for s in stages),
+        ]
         for name, a in sorted(registry.items())
     ]
-    _console().print(_table(None, ["name", "latest", *(f"#{s}" for s in stages)], rows))
+    header = ["name", "latest", *(f"#{s}" for s in stages)]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 def version_details(info: dict) -> None:
@@ -129,3 +137,118 @@ def trend_table(name: str, rows: list[dict]) -> None:
     _console().print(
         _table(f"{name}: metrics by version", ["version", "stages", "commit", *(short[k] for k in keys)], table_rows)
     )
+
+
+def _short_hash(md5: str | None) -> str:
+    return "-" if not md5 else (md5[:8] + (".dir" if md5.endswith(".dir") else ""))
+
+
+def input_note(entry: dict) -> str:
+    """How a leaf input is known: a registered version, an import source, `dvc add` data, or code."""
+    if entry.get("versions"):
+        return "= " + ", ".join(entry["versions"])
+    if entry["kind"] == "import":
+        src = entry["source"]
+        return f"imported from {src['url']} @ {src.get('rev_lock') or src.get('rev')}" + (
+            " (frozen)" if entry.get("frozen") else ""
+        )
+    if entry["kind"] == "code":
+        return f"code, last changed in {entry['last_commit'][:7]}"
+    return entry["kind"]
+
+
+def lineage_text(info: dict) -> None:
+    from rich.markup import escape
+
+    console = _console()
+    inputs = {i["path"]: i for i in info["inputs"]}
+    title = f"{info['name']}@{info['version']}" if info["version"] else f"{info['name']} at {info['commit'][:7]}"
+    console.print(f"[bold]{escape(title)}[/bold]  {escape(info['path'])}  md5 {_short_hash(info['md5'])}")
+    console.print(f"commit {info['commit']}  by {escape(str(info['author']))}  {info['created_at']}")
+    for stage in info["stages"]:
+        console.print(f"\n[bold]stage {escape(stage['stage'])}[/bold]: {escape(str(stage['cmd']))}")
+        for file, values in stage["params"].items():
+            pairs = ", ".join(f"{k}={v}" for k, v in values.items())
+            console.print(f"  params {escape(file)}: {escape(pairs)}")
+        for dep in stage["deps"]:
+            if dep.get("versions"):
+                note = "= " + ", ".join(dep["versions"])
+            else:
+                note = input_note(inputs[dep["path"]]) if dep["path"] in inputs else "from an upstream stage"
+            console.print(f"  <- {escape(dep['path'])}  {_short_hash(dep['md5'])}  {escape(note)}")
+        for out in stage["outs"]:
+            console.print(f"  -> {escape(out['path'])}  {_short_hash(out['md5'])}")
+    if not info["stages"]:
+        for entry in info["inputs"]:
+            console.print(f"  {escape(entry['path'])}  {_short_hash(entry['md5'])}  {escape(input_note(entry))}")
+
+
+def lineage_changes(result: dict) -> None:
+    changes = result["changes"]
+    print(f"Upstream of {result['ref']} ({result['commit'][:7]}) vs {result['vs']} ({result['vs_commit'][:7]}):")
+    if not changes:
+        print("  nothing changed upstream")
+    for line in change_lines(changes):
+        print("  " + line)
+
+
+def change_lines(changes: list[dict]) -> list[str]:
+    lines = []
+    for c in changes:
+        if c["kind"] == "stage":
+            lines.append(f"{c['stage']}: stage {'added' if c['new'] else 'removed'}")
+        elif c["kind"] == "cmd":
+            lines.append(f"{c['stage']}: command {c['old']!r} -> {c['new']!r}")
+        elif c["kind"] == "param":
+            lines.append(f"{c['stage']}: param {c['path']} {c['old']} -> {c['new']}")
+        else:
+            names = ""
+            if c.get("old_versions") or c.get("new_versions"):
+                names = f" ({', '.join(c.get('old_versions') or ['-'])} -> {', '.join(c.get('new_versions') or ['-'])})"
+            lines.append(
+                f"{c['stage']}: {c['kind']} {c['path']} {_short_hash(c['old'])} -> {_short_hash(c['new'])}{names}"
+            )
+    return lines
+
+
+def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
+    _console().print(_table(None, columns, rows))
+
+
+# --- sharing: publish, verify, doctor ------------------------------------------------------------
+
+
+def publish_report(result: Any) -> None:
+    if result.tag:
+        print(f"Created tag {result.tag!r}")
+    sent = f"uploaded {result.uploaded}, " if result.uploaded else ""
+    print(f"Data of {result.ref}: {sent}all {result.objects} object(s) on DVC remote {result.remote}")
+    for note in result.notes:
+        print(f"Note: {note}")
+    pushed = ", ".join(result.pushed) or "nothing new"
+    print(f"Pushed to {result.git_remote} (atomic, commit {result.commit[:7]}): {pushed}")
+    if result.up_to_date:
+        print(f"Already there: {', '.join(result.up_to_date)}")
+
+
+def verify_report(result: dict) -> None:
+    kind = "present and intact" if result["deep"] else "present"
+    print(f"DVC remote {result['remote']}:")
+    for v in result["versions"]:
+        if v["ok"]:
+            print(f"  ok       {v['ref']}  {v['path']}: {v['objects']} object(s) {kind}")
+            continue
+        if v["error"]:
+            print(f"  ERROR    {v['ref']}: {v['error']}")
+        for label, items in (("MISSING", v["missing"]), ("CORRUPT", v["corrupt"])):
+            for item in items:
+                print(f"  {label:<8} {v['ref']}  {item['path']}  ({item['oid']})")
+    bad = sum(not v["ok"] for v in result["versions"])
+    print(f"{len(result['versions']) - bad} ok, {bad} with problems" if bad else "All good.")
+
+
+def doctor_report(checks: list[dict]) -> None:
+    for c in checks:
+        print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {c['detail']}")
+        if not c["ok"] and c["fix"]:
+            print(f"      {'':<14} fix: {c['fix']}")

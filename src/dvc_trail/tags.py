@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from dvc_trail.errors import UsageError
 
@@ -39,8 +39,7 @@ _DIR_PART_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
 MAX_NAME_LENGTH = 200
 
 
-@dataclass(frozen=True)
-class ParsedTag:
+class ParsedTag(NamedTuple):
     """A GTO tag name split into its parts; `name` uses the `dir:name` form."""
 
     name: str
