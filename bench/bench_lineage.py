@@ -54,6 +54,14 @@ def main() -> None:
             "trail lineage model-00 --json", fmt(lineage), fmt(floor), f"{ratio(lineage.seconds, floor.seconds):.2f}"
         )
         run([TRAIL, "lineage", "model-00", "--mermaid"], repo)
+        scaling = Report(["tags", "commits", "trail impact (first run)", "git floor", "trail / floor"])
+        for n_tags, n_commits in (
+            [(60, 20), (200, 40)] if args.quick else [(1_000, 150), (10_000, 1_500), (100_000, 10_000)]
+        ):
+            big = generate(Path(tmp) / f"scale{n_tags}", n_commits, n_tags, 0, 20 if n_tags >= 100_000 else 10)
+            f, c = median_time(FLOOR_BLOBS, big, 3), cold(big, impact, 3)
+            scaling.add(f"{n_tags:,}", f"{n_commits:,}", fmt(c), fmt(f), f"{ratio(c.seconds, f.seconds):.2f}")
+            shutil.rmtree(big)
     ok = first.seconds <= 5 * floor.seconds
     scope = f"{versions:,} registrations ({len(registry)} artifacts, {commits:,} commits)"
     verdict = f"- {'MET' if ok else 'NOT MET'}: trail impact over {scope} within 5x of the floor, first run included"
@@ -63,7 +71,8 @@ def main() -> None:
         text += (
             "Floor: Python + one `git for-each-ref` + one `git cat-file --batch` of every tagged commit's dvc.lock.\n\n"
         )
-        write_section("lineage", text + report.markdown() + "\n" + verdict + "\n")
+        text += report.markdown() + "\n" + verdict + "\n\n### Scaling of `trail impact`\n\n" + scaling.markdown()
+        write_section("lineage", text)
 
 
 if __name__ == "__main__":

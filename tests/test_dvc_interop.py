@@ -26,9 +26,12 @@ def test_demo_tour_runs_in_a_throwaway_workspace(tmp_path: Path) -> None:
     before = refs_snapshot(ROOT)
     workspace = tmp_path / "tour"
     proc = trail(ROOT, "demo", str(workspace))
-    for expected in ("iris-model@v1.0.0", "iris-model@v1.1.0", "iris-model#prod#2", "$ trail ls", "accuracy"):
-        assert expected in proc.stdout, expected
+    expected = ["iris-model@v1.0.0", "iris-model@v1.1.0", "iris-model#staging#2", "$ trail ls", "accuracy"]
+    expected += ["Pushed to origin", "All good.", "Downloaded iris-model@v1.0.0", "$ trail impact data/prepared"]
+    for text in expected:
+        assert text in proc.stdout, text
+    assert "worse on f1_macro" in proc.stderr  # the promotion gate at work
     registry = json.loads(trail(workspace, "ls", "--json").stdout)
-    assert registry["iris-model"]["stage"]["prod"] == "v1.1.0"
+    assert registry["iris-model"]["stage"] == {"prod": "v1.0.0", "staging": "v1.1.0"}
     assert git(workspace, "status", "--porcelain") == ""
     assert refs_snapshot(ROOT) == before

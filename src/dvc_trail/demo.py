@@ -31,6 +31,15 @@ def _trail(workspace: Path, *args: str) -> None:
         raise TrailError(f"demo step `trail {' '.join(args)}` failed (exit {code})")
 
 
+def _try(workspace: Path, *args: str) -> bool:
+    """Like `_trail`, but a refusal (exit 1) is part of the tour rather than a failure."""
+    try:
+        _trail(workspace, *args)
+    except TrailError:
+        return False
+    return True
+
+
 def _copy_example(source: Path, workspace: Path) -> None:
     origin = git.Git.discover(source)
     if not (origin.root / "dvc.yaml").is_file():
@@ -61,6 +70,8 @@ def run_demo(source: Path, workspace: Path | None) -> Path:
     _say(f"Workspace: a fresh copy of the example project in {workspace}")
     _copy_example(source, workspace)
     repo = git.init_repo(workspace)
+    with open(repo.git_dir() / "info" / "exclude", "a") as exclude:
+        exclude.write("/.demo-origin.git/\n/.demo-fetched-model.pkl\n")
     git.commit_all(repo, "Example project: iris pipeline")
 
     _say("1. Run the pipeline (dvc repro) and commit dvc.lock")
@@ -78,16 +89,29 @@ def run_demo(source: Path, workspace: Path | None) -> Path:
     git.commit_all(repo, "More trees")
     _trail(workspace, "register", "iris-model", "--bump-minor")
 
-    _say("4. Promote it: the prod stage moves to v1.1.0")
-    _trail(workspace, "assign", "iris-model@v1.1.0", "prod")
+    _say("4. What changed between the versions: metrics, params and lineage")
+    _trail(workspace, "diff", "iris-model@v1.0.0", "iris-model@v1.1.0")
+    _trail(workspace, "lineage", "iris-model@v1.1.0", "--vs", "iris-model@v1.0.0")
 
-    _say("5. Share the data: dvc push to the project's local remote (.dvc-storage/)")
-    print("objects pushed:", dvc.push(workspace))
+    _say("5. Promote it, with a gate: prod moves to v1.1.0 only if it is not worse on f1_macro")
+    if not _try(workspace, "assign", "iris-model@v1.1.0", "prod", "--require-better", "f1_macro"):
+        print("(refused: the promotion gate kept v1.0.0 in prod; assigning staging instead)")
+        _trail(workspace, "assign", "iris-model@v1.1.0", "staging")
 
-    _say("6. Query the registry")
+    _say("6. Publish: upload the data to the local DVC remote (.dvc-storage/), then push tags to a git remote")
+    origin = workspace / ".demo-origin.git"
+    git.init_bare(origin)
+    git.add_remote(repo, "origin", str(origin))
+    _trail(workspace, "publish", "iris-model#prod")
+    _trail(workspace, "verify", "iris-model#prod")
+    _trail(workspace, "get", "iris-model#prod", "-o", str(workspace / ".demo-fetched-model.pkl"))
+
+    _say("7. Query the registry: list, show, history, lineage, impact")
     _trail(workspace, "ls")
     _trail(workspace, "show", "iris-model#prod")
     _trail(workspace, "history", "iris-model")
+    _trail(workspace, "lineage", "iris-model#prod")
+    _trail(workspace, "impact", "data/prepared")
 
     _say(f"Done. Explore it: cd {workspace} && trail ls")
     return workspace

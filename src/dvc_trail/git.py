@@ -6,8 +6,8 @@ import os
 import re
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from dvc_trail.errors import NotFound, TrailError
 from dvc_trail.registry import TagRecord
@@ -24,8 +24,7 @@ _TAG_FIELDS = [
 ]
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     sha: str
     author: str
     email: str
@@ -33,8 +32,7 @@ class CommitInfo:
     subject: str
 
 
-@dataclass(frozen=True)
-class NewTag:
+class NewTag(NamedTuple):
     name: str
     commit: str
     message: str
@@ -222,8 +220,7 @@ def commit_all(git: Git, message: str) -> str:
 _NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
 
 
-@dataclass(frozen=True)
-class PushResult:
+class PushResult(NamedTuple):
     """What `git push --porcelain` said about each ref: updated, already there, or rejected (with why)."""
 
     pushed: list[str]
@@ -341,3 +338,12 @@ def identity(git: Git) -> str | None:
 def tracked(git: Git, paths: list[str]) -> list[str]:
     """Which of these paths git tracks."""
     return [p for p in git.run("ls-files", "-z", "--", *paths).split("\0") if p]
+
+
+def init_bare(path: Path) -> None:
+    """A bare repository to push to (the demo's stand-in for a team's origin)."""
+    run_git(["init", "--quiet", "--bare", str(path)], cwd=path.parent)
+
+
+def add_remote(git: Git, name: str, url: str) -> None:
+    git.run("remote", "add", "--", name, url)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import posixpath
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dvc_trail import dvcfiles, tags
-from dvc_trail.dvcfiles import ArtifactDecl, Output
+from dvc_trail import tags
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git, NewTag
 from dvc_trail.registry import (
@@ -25,9 +23,11 @@ from dvc_trail.registry import (
 )
 from dvc_trail.tags import Action
 
+if TYPE_CHECKING:
+    from dvc_trail.dvcfiles import ArtifactDecl, Output
 
-@dataclass(frozen=True)
-class Snapshot:
+
+class Snapshot(NamedTuple):
     """What a commit says about one artifact: its declaration, its hash, metrics and params."""
 
     commit: str
@@ -62,13 +62,13 @@ class Project:
 
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
-        stages = self.state.used_stages()
+        every = {name: artifact.stage_holders() for name, artifact in self.state.artifacts.items()}
+        stages = sorted({s for holders in every.values() for s in holders})  # deprecated artifacts count too
         result = {}
         for name, artifact in self.state.artifacts.items():
             if not (artifact.is_active or include_deprecated):
                 continue
-            latest = artifact.latest()
-            holders = artifact.stage_holders()
+            latest, holders = artifact.latest(), every[name]
             result[name] = {
                 "version": latest.version if latest else None,
                 "stage": {s: holders[s].version if s in holders else None for s in stages},
@@ -114,6 +114,8 @@ class Project:
 
     def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
         """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
+        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+
         dvcfile = dvcfiles.dvcfile_for(name)
         lockfile = posixpath.join(posixpath.dirname(dvcfile), "dvc.lock")
         blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
@@ -173,6 +175,8 @@ class Project:
         message: str | None = None,
     ) -> str:
         """Tag a new version of a declared artifact whose hash is committed; returns the tag."""
+        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+
         tags.validate_name(name)
         if version and bump:
             raise UsageError("give either --version or a --bump option, not both")
@@ -265,6 +269,8 @@ def _latest_event(artifact: ArtifactState) -> Event:
 
 
 def _parse(data: bytes | None, where: str) -> Any:
+    from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+
     return None if data is None else dvcfiles.load_yaml(data, where)
 
 
