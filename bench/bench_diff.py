@@ -20,7 +20,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny repo, one run each (smoke test)")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    commits, tags = (30, 60) if args.quick else (300, 600)
+    commits, tags = (30, 60) if args.quick else (600, 1_200)
     report = Report(["command", "trail", "peer", "git floor", "trail vs peer", "trail / floor"])
     targets = []
     with tempfile.TemporaryDirectory(prefix="trail-bench-") as tmp:

@@ -13,7 +13,7 @@ def rec(name: str, commit: str, ts: int) -> TagRecord:
 
 def ls(records: list[TagRecord]) -> dict:
     state = build_state(records)
-    stages = state.used_stages()
+    stages = sorted({s for a in state.artifacts.values() for s in a.stage_holders()})
     out = {}
     for name, a in state.artifacts.items():
         holders = a.stage_holders()

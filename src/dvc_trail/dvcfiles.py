@@ -24,6 +24,8 @@ def load_yaml(text: bytes | str, where: str) -> Any:
 
 def join(folder: str, path: str) -> str:
     """A path relative to `folder`, as a normalised repository path; refuses paths leaving the repo."""
+    if not folder and path and path[0] not in "./" and "/." not in path and "//" not in path and path[-1] != "/":
+        return path  # already normal: the common case, kept cheap for `trail impact` over thousands of locks
     joined = posixpath.normpath(posixpath.join(folder, path)) if folder else posixpath.normpath(path)
     if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
         raise TrailError(f"path {path!r} leaves the repository")
@@ -126,17 +128,25 @@ def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output |
     )
 
 
-def lock_outputs(doc: Any, lockfile: str, where: str) -> dict[str, Output]:
-    """Every output hash in a dvc.lock, keyed by repository path."""
+def lock_stages(doc: Any, where: str) -> dict[str, dict]:
+    """The `stages:` mapping of a parsed dvc.lock (empty for a missing file), each stage a mapping."""
     if doc is None:
         return {}
     stages = doc.get("stages") if isinstance(doc, dict) else None
     if not isinstance(stages, dict):
         raise TrailError(f"malformed {where}: no `stages` mapping")
+    for name, body in stages.items():
+        if not isinstance(body, dict):
+            raise TrailError(f"malformed {where}: stage {name!r} is not a mapping")
+    return stages
+
+
+def lock_outputs(doc: Any, lockfile: str, where: str) -> dict[str, Output]:
+    """Every output hash in a dvc.lock, keyed by repository path."""
     folder = posixpath.dirname(lockfile)
     outs = {}
-    for stage, body in stages.items():
-        for entry in (body or {}).get("outs") or []:
+    for stage, body in lock_stages(doc, where).items():
+        for entry in body.get("outs") or []:
             out = _output(entry, folder, str(stage), lockfile)
             if out:
                 outs[out.path] = out

@@ -15,7 +15,6 @@ from dvc_trail.registry import TagRecord
 _TAG_FIELDS = [
     "%(refname:strip=2)",
     "%(objecttype)",
-    "%(*objecttype)",
     "%(*objectname)",
     "%(taggername)",
     "%(taggeremail)",
@@ -84,10 +83,10 @@ class Git:
         records, names = [], []
         width = len(_TAG_FIELDS)
         for i in range(0, len(fields) - width + 1, width):
-            name, otype, target_type, target, tagger, email, date, contents = fields[i : i + width]
+            name, otype, target, tagger, email, date, contents = fields[i : i + width]
             name = name.lstrip("\n")
             names.append(name)
-            if otype != "tag" or target_type != "commit" or not date:
+            if otype != "tag" or not date:  # lightweight tags are not registry events (as in gto)
                 continue
             stamp, _, tz_offset = date.partition(" ")
             records.append(

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import posixpath
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-from dvc_trail.dvcfiles import join, load_yaml
-from dvc_trail.errors import TrailError
+from dvc_trail.dvcfiles import join, load_yaml, lock_stages
 
 
-@dataclass(frozen=True)
-class FileHash:
+class FileHash(NamedTuple):
     path: str
     md5: str | None
     size: int | None = None
@@ -27,8 +23,7 @@ class FileHash:
         return data
 
 
-@dataclass(frozen=True)
-class StageLock:
+class StageLock(NamedTuple):
     """One stage as dvc.lock recorded it (paths relative to the repository root)."""
 
     name: str
@@ -36,7 +31,7 @@ class StageLock:
     deps: tuple[FileHash, ...]
     outs: tuple[FileHash, ...]
     cmd: Any = None
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    params: dict[str, dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -44,7 +39,7 @@ class StageLock:
             "lockfile": self.lockfile,
             "cmd": self.cmd,
             "deps": [d.to_dict() for d in self.deps],
-            "params": self.params,
+            "params": self.params or {},
             "outs": [o.to_dict() for o in self.outs],
         }
 
@@ -60,16 +55,9 @@ def _hashes(entries: Any, folder: str) -> tuple[FileHash, ...]:
 
 def parse_lock(doc: Any, lockfile: str, where: str) -> dict[str, StageLock]:
     """Every stage of a parsed dvc.lock, keyed by stage name (`foreach`/`matrix` stages as `name@key`)."""
-    if doc is None:
-        return {}
-    stages = doc.get("stages") if isinstance(doc, dict) else None
-    if not isinstance(stages, dict):
-        raise TrailError(f"malformed {where}: no `stages` mapping")
     folder = posixpath.dirname(lockfile)
     result = {}
-    for name, body in stages.items():
-        if not isinstance(body, dict):
-            raise TrailError(f"malformed {where}: stage {name!r} is not a mapping")
+    for name, body in lock_stages(doc, where).items():
         params = {join(folder, str(f)): dict(v or {}) for f, v in (body.get("params") or {}).items()}
         result[str(name)] = StageLock(
             str(name),
@@ -82,14 +70,8 @@ def parse_lock(doc: Any, lockfile: str, where: str) -> dict[str, StageLock]:
     return result
 
 
-_ENTRY = re.compile(r"^    - path: (.+)$")
-_FIELD = re.compile(r"^      (md5|size|nfiles): (\S+)$")
-_STAGE = re.compile(r"^  ([^\s:#'\"][^:]*):\s*$")
-_SECTION = re.compile(r"^    (\w+):")
-
-
 def fast_edges(text: str, lockfile: str, where: str) -> dict[str, StageLock]:
-    """Deps and outs of a dvc.lock in the layout DVC writes, without a YAML parse (about 10x faster).
+    """Deps and outs (path, md5) of a dvc.lock in the layout DVC writes, without a YAML parse (about 10x faster).
 
     Anything outside that layout (quoted paths, hand edits) falls back to the YAML parser.
     """
@@ -97,30 +79,40 @@ def fast_edges(text: str, lockfile: str, where: str) -> dict[str, StageLock]:
     if len(lines) < 2 or not lines[0].startswith("schema:") or lines[1] != "stages:":
         return parse_lock(load_yaml(text, where), lockfile, where)
     folder = posixpath.dirname(lockfile)
-    stages: dict[str, dict[str, list[dict[str, Any]]]] = {}
-    section: list[dict[str, Any]] | None = None
-    current: dict[str, Any] | None = None
+    stages: dict[str, dict[str, list[list[str | None]]]] = {}
+    section: list[list[str | None]] | None = None
+    current: list[str | None] | None = None
     stage = ""
     for line in lines[2:]:
-        if (match := _ENTRY.match(line)) and section is not None:
-            path = match[1]
-            if path[0] in "'\"{[&*!|>%@`":
+        if line.startswith("    - path: "):
+            if section is None:
+                continue
+            path = line[12:]
+            if not path or path[0] in "'\"{[&*!|>%@`" or path.endswith(" "):
                 return parse_lock(load_yaml(text, where), lockfile, where)
-            current = {"path": path}
+            current = [path, None]
             section.append(current)
-        elif (match := _FIELD.match(line)) and current is not None:
-            current[match[1]] = match[2] if match[1] == "md5" else int(match[2])
-        elif match := _SECTION.match(line):
+        elif line.startswith("      md5: "):
+            if current is not None:
+                current[1] = line[11:].strip()
+        elif line.startswith("      ") or line.startswith("    - "):
+            continue
+        elif line.startswith("    ") and ":" in line:
+            name = line[4 : line.index(":")]
             current = None
-            name = match[1]
             section = stages[stage][name] if name in ("deps", "outs") and stage in stages else None
-        elif match := _STAGE.match(line):
-            stage, section, current = match[1], None, None
+        elif line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
+            stage, section, current = line[2:-1], None, None
             stages[stage] = {"deps": [], "outs": []}
-        elif not line.startswith("      ") and not line.startswith("    ") and line.strip():
+        elif line.strip():
             return parse_lock(load_yaml(text, where), lockfile, where)
     return {
-        name: StageLock(name, lockfile, _hashes(body["deps"], folder), _hashes(body["outs"], folder))
+        name: StageLock(
+            name,
+            lockfile,
+            tuple(FileHash(join(folder, str(p)), m) for p, m in body["deps"]),
+            tuple(FileHash(join(folder, str(p)), m) for p, m in body["outs"]),
+        )
         for name, body in stages.items()
     }
 
@@ -129,24 +121,29 @@ def _contains(outer: str, inner: str) -> bool:
     return inner == outer or inner.startswith(outer + "/")
 
 
-def producers(stages: dict[str, StageLock]) -> dict[str, StageLock]:
-    return {out.path: stage for stage in stages.values() for out in stage.outs}
+class Producers:
+    """Which stage wrote each output path, with a cheap lookup for paths inside output folders."""
+
+    def __init__(self, stages: dict[str, StageLock]) -> None:
+        self.exact = {out.path: stage for stage in stages.values() for out in stage.outs}
+        self.by_top: dict[str, list[tuple[str, StageLock]]] = {}
+        for path, stage in self.exact.items():
+            self.by_top.setdefault(path.split("/", 1)[0], []).append((path, stage))
+
+    def of(self, path: str) -> StageLock | None:
+        """The stage whose output is `path`, a folder holding it, or a file inside the folder `path`."""
+        if path in self.exact:
+            return self.exact[path]
+        for out_path, stage in self.by_top.get(path.split("/", 1)[0], ()):
+            if _contains(out_path, path) or _contains(path, out_path):
+                return stage
+        return None
 
 
-def producer_of(path: str, produced: dict[str, StageLock]) -> StageLock | None:
-    """The stage whose output is `path` or a directory holding it (or is inside `path`)."""
-    if path in produced:
-        return produced[path]
-    for out_path, stage in produced.items():
-        if _contains(out_path, path) or _contains(path, out_path):
-            return stage
-    return None
-
-
-def upstream(stages: dict[str, StageLock], target: str) -> list[StageLock]:
+def upstream(stages: dict[str, StageLock], target: str, producers: Producers | None = None) -> list[StageLock]:
     """Stages that produced `target`, transitively, upstream first."""
-    produced = producers(stages)
-    first = producer_of(target, produced)
+    produced = producers or Producers(stages)
+    first = produced.of(target)
     if first is None:
         return []
     order: list[StageLock] = []
@@ -157,7 +154,7 @@ def upstream(stages: dict[str, StageLock], target: str) -> list[StageLock]:
             return
         seen.add(stage.name)
         for dep in stage.deps:
-            parent = producer_of(dep.path, produced)
+            parent = produced.of(dep.path)
             if parent is not None and parent.name != stage.name:
                 visit(parent)
         order.append(stage)
@@ -193,8 +190,9 @@ def changes(old: list[StageLock], new: list[StageLock]) -> list[dict[str, Any]]:
             continue
         if a.cmd != b.cmd:
             result.append({"stage": name, "kind": "cmd", "old": a.cmd, "new": b.cmd})
-        for file in sorted(set(a.params) | set(b.params)):
-            pa, pb = a.params.get(file, {}), b.params.get(file, {})
+        a_params, b_params = a.params or {}, b.params or {}
+        for file in sorted(set(a_params) | set(b_params)):
+            pa, pb = a_params.get(file, {}), b_params.get(file, {})
             for key in sorted(set(pa) | set(pb)):
                 if pa.get(key) != pb.get(key):
                     result.append(

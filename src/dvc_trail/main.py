@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 
 
@@ -21,6 +22,8 @@ def _fast_ls(args: list[str]) -> tuple[str, bool, bool] | None:
 
 
 def main() -> None:
+    # A short-lived process that builds many small objects (one per tag): collect garbage 70x less often.
+    gc.set_threshold(50_000, 20, 20)
     fast = _fast_ls(sys.argv[1:])
     if fast is None:
         from dvc_trail.cli import main as typer_main

@@ -77,8 +77,8 @@ class LockCache:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".locks-")
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"format": CACHE_FORMAT, "entries": self.entries}, handle, separators=(",", ":"))
+            with os.fdopen(fd, "w") as handle:  # dumps, not dump: only dumps uses the C encoder
+                handle.write(json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, separators=(",", ":")))
             os.replace(tmp, self.path)
         except OSError:
             pass  # a read-only repository still answers, just without the cache
@@ -307,13 +307,18 @@ def impact(
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
     edges, warnings = lock_edges(project, [(v.commit, lockfile_for(n)) for n, v in versions])
     matches = []
+    holders = {n: project.state.artifacts[n].stage_holders() for n in {n for n, _ in versions}}
+    producers: dict[tuple[str, str], lineage.Producers] = {}  # artifacts registered at one commit share it
     for name, version in versions:
-        stages = edges.get((version.commit, lockfile_for(name)))
+        key = (version.commit, lockfile_for(name))
+        stages = edges.get(key)
         if not stages:
             continue
-        chain = lineage.upstream(stages, decls[name].path)
+        if key not in producers:
+            producers[key] = lineage.Producers(stages)
+        chain = lineage.upstream(stages, decls[name].path, producers[key])
         if lineage.uses(chain, path, md5):
-            held = project.state.artifacts[name].stages_of(version)
+            held = sorted(s for s, v in holders[name].items() if v is version)
             if stage is None or stage in held:
                 matches.append({"name": name, "version": version.version, "commit": version.commit, "stages": held})
     matches.sort(key=lambda m: (str(m["name"]), semver_key(str(m["version"]))))

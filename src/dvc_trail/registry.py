@@ -44,7 +44,8 @@ class Event(NamedTuple):
     artifact: str
     tag: str
     commit: str
-    created_at: datetime
+    timestamp: int
+    tz_offset: str
     author: str
     author_email: str
     message: str
@@ -54,8 +55,13 @@ class Event(NamedTuple):
     seq: int
 
     @property
-    def order(self) -> tuple[datetime, int]:
-        return (self.created_at, self.seq)
+    def created_at(self) -> datetime:
+        """The tag date in the tagger's time zone (made on demand: most queries only compare timestamps)."""
+        return datetime.fromtimestamp(self.timestamp, _tz(self.tz_offset))
+
+    @property
+    def order(self) -> tuple[int, int]:
+        return (self.timestamp, self.seq)
 
     def to_dict(self) -> dict:
         """The event as `gto check-ref --json` prints it."""
@@ -131,8 +137,9 @@ class VersionState:
         active = [s for s, evs in self.stage_events.items() if _latest(evs).action is Action.ASSIGN]
         return sorted(active, key=lambda s: self.stage_assigned_at(s))
 
-    def stage_assigned_at(self, stage: str) -> datetime:
-        return _latest([e for e in self.stage_events[stage] if e.action is Action.ASSIGN]).created_at
+    def stage_assigned_at(self, stage: str) -> int:
+        """When the stage was last assigned to this version (epoch seconds)."""
+        return _latest([e for e in self.stage_events[stage] if e.action is Action.ASSIGN]).timestamp
 
 
 class ArtifactState:
@@ -163,7 +170,7 @@ class ArtifactState:
 
     def stage_holders(self) -> dict[str, VersionState]:
         """Which version holds each stage now: the newest active assignment wins."""
-        by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.created_at)[::-1]
+        by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.authoring_event.timestamp)[::-1]
         pairs = [(v, s) for v in by_time for s in v.active_stages()]
         pairs = sorted(pairs, key=lambda p: p[0].stage_assigned_at(p[1]))[::-1]
         holders: dict[str, VersionState] = {}
@@ -202,9 +209,6 @@ class RegistryState:
             known = ", ".join(sorted(self.artifacts)) or "none registered yet"
             raise NotFound(f"artifact {name!r} has no registry tags (known: {known})") from None
 
-    def used_stages(self) -> list[str]:
-        return sorted({s for a in self.artifacts.values() for s in a.stage_holders()})
-
     def next_counter(self, name: str) -> int:
         """GTO's `#N` for a new stage tag: one more than the highest counter on any tag of `name`."""
         return self.counters.get(name, 0) + 1
@@ -233,8 +237,14 @@ def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None
     parsed_records.sort(key=lambda rp: (rp[0].timestamp, rp[0].name))
     by_commit: dict[str, dict[str, list[VersionState]]] = {}  # artifact -> commit -> registered versions
     for seq, (record, parsed) in enumerate(parsed_records):
-        artifact = state.artifacts.setdefault(parsed.name, ArtifactState(parsed.name))
-        at_commit = by_commit.setdefault(parsed.name, {}).setdefault(record.commit, [])
+        artifact = state.artifacts.get(parsed.name)
+        if artifact is None:
+            artifact = state.artifacts[parsed.name] = ArtifactState(parsed.name)
+            by_commit[parsed.name] = {}
+        commits = by_commit[parsed.name]
+        at_commit = commits.get(record.commit)
+        if at_commit is None:
+            at_commit = commits[record.commit] = []
         if parsed.action is Action.DEPRECATE:
             event = _event(parsed, record, seq, None)
             artifact.deprecations.append(event)
@@ -260,19 +270,21 @@ def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None
 
 
 def _event(parsed: ParsedTag, record: TagRecord, seq: int, version: str | None) -> Event:
+    # positional: this runs once per tag, and keyword calls of a NamedTuple cost twice as much
     return Event(
-        action=parsed.action,
-        artifact=parsed.name,
-        tag=record.name,
-        commit=record.commit,
-        created_at=datetime.fromtimestamp(record.timestamp, _tz(record.tz_offset)),
-        author=record.tagger,
-        author_email=record.email,
-        message=record.message.strip(),
-        version=version,
-        stage=parsed.stage,
-        counter=parsed.counter,
-        seq=seq,
+        parsed.action,
+        parsed.name,
+        record.name,
+        record.commit,
+        record.timestamp,
+        record.tz_offset,
+        record.tagger,
+        record.email,
+        record.message.strip(),
+        version,
+        parsed.stage,
+        parsed.counter,
+        seq,
     )
 
 
