@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import BIN, ENV, TRAIL, Report, fmt, median_time, ratio, run
+from common import BIN, ENV, TRAIL, Report, fmt, machine, median_time, ratio, run, write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 DVC = str(BIN / "dvc")
@@ -65,7 +65,11 @@ def main() -> int:
             speedup = ratio(theirs.seconds, ours.seconds)
             worst = min(worst, speedup)
             report.add(name, fmt(ours), fmt(theirs), f"{speedup:.2f}x")
-    print(f"trail get is {worst:.2f}x as fast as dvc artifacts get (worst case; above 1 means faster)")
+    verdict = f"trail get is {worst:.2f}x as fast as dvc artifacts get (worst case; above 1 means faster)"
+    print(verdict)
+    if not args.quick:
+        text = f"## `trail get` vs `dvc artifacts get`\n\n{machine()}\nThe example project, local-folder remote.\n\n"
+        write_section("get", text + report.markdown() + f"\n- {'MET' if worst >= 1 else 'NOT MET'}: {verdict}\n")
     return 0 if worst >= 1 or args.quick else 1
 
 

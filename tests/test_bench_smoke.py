@@ -48,6 +48,20 @@ def test_bench_registry_quick_runs() -> None:
     assert "trail ls --json" in proc.stdout and "MATCH" in proc.stdout
 
 
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("bench_diff.py", "trail diff HEAD~1 HEAD --json"),
+        ("bench_lineage.py", "trail impact src/prepare.py"),
+        ("bench_get.py", "dvc artifacts get"),
+    ],
+)
+def test_other_benchmarks_quick_runs(script: str, expected: str) -> None:
+    proc = subprocess.run([sys.executable, str(BENCH / script), "--quick"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert expected in proc.stdout
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_trail_ls_and_history_equal_gto(tmp_path: Path, seed: int) -> None:
     repo = generate_mod.generate(tmp_path / "repo", 20, 60, seed, 3)

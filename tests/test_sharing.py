@@ -307,3 +307,16 @@ def test_publish_refuses_without_git_remote_or_data(s3_repo: Path) -> None:
     line = fails(s3_repo, "publish", "iris-model")
     assert "neither in the local DVC cache nor on DVC remote" in line and "no tag was pushed" in line
     assert origin_tags(s3_repo) == {}
+
+
+def test_git_remote_unreachable_then_fixed(s3_repo: Path) -> None:
+    good = git(s3_repo, "remote", "get-url", "origin").strip()
+    git(s3_repo, "remote", "set-url", "origin", str(s3_repo.parent / "gone.git"))
+    before = local_tags(s3_repo)
+    trail(s3_repo, "register", "iris-model")
+    line = fails(s3_repo, "publish", "iris-model")
+    assert "gone.git" in line or "origin" in line, line
+    assert local_tags(s3_repo) == {**before, "iris-model@v0.0.1": local_tags(s3_repo)["iris-model@v0.0.1"]}
+    git(s3_repo, "remote", "set-url", "origin", good)
+    trail(s3_repo, "publish", "iris-model")
+    assert "iris-model@v0.0.1" in origin_tags(s3_repo)

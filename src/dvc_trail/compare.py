@@ -125,10 +125,13 @@ def trend(project: Project, name: str) -> list[dict[str, Any]]:
     dvcfile = dvcfiles.dvcfile_for(name)
     specs = [f"{v.commit}:{dvcfile}" for v in versions]
     docs = project.git.read_blobs(specs)
-    paths = {
-        v.commit: dvcfiles.metric_paths(_load(docs[f"{v.commit}:{dvcfile}"], dvcfile, v.commit), dvcfile)
-        for v in versions
-    }
+    by_content: dict[bytes | None, list[str]] = {}  # dvc.yaml rarely changes: parse each distinct text once
+    paths = {}
+    for v in versions:
+        raw = docs[f"{v.commit}:{dvcfile}"]
+        if raw not in by_content:
+            by_content[raw] = dvcfiles.metric_paths(_load(raw, dvcfile, v.commit), dvcfile)
+        paths[v.commit] = by_content[raw]
     blobs = project.git.read_blobs([f"{c}:{p}" for c, ps in paths.items() for p in ps])
     holders = artifact.stage_holders()
     rows = []

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import time
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dvc_trail.errors import NotFound, TrailError
 from dvc_trail.registry import TagRecord
+
+if TYPE_CHECKING:
+    import subprocess
 
 _TAG_FIELDS = [
     "%(refname:strip=2)",
@@ -39,6 +41,8 @@ class NewTag(NamedTuple):
 
 def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> bytes:
     """Run git with an argument list; a failure becomes a TrailError with git's own first line."""
+    import subprocess  # here: `trail ls` reads its one git output with _read_git and skips this import
+
     try:
         proc = subprocess.run(
             ["git", *args],
@@ -49,18 +53,67 @@ def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | 
         )
     except FileNotFoundError:
         raise TrailError("git is not installed or not on PATH") from None
-    if proc.returncode != 0:
-        lines = proc.stderr.decode(errors="replace").strip().splitlines()
-        detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
-        raise TrailError(f"git {args[0]} failed: {detail or f'exit code {proc.returncode}'}")
+    _check(args, proc.returncode, proc.stderr)
     return proc.stdout
+
+
+def _check(args: list[str], code: int, stderr: bytes) -> None:
+    if code != 0:
+        lines = stderr.decode(errors="replace").strip().splitlines()
+        detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+        raise TrailError(f"git {args[0]} failed: {detail or f'exit code {code}'}")
+
+
+def _read_git(args: list[str], cwd: Path) -> bytes:
+    """A git command with no input whose stderr is tiny (for-each-ref), spawned without the subprocess module.
+
+    `trail ls` is the hot path of scripts; importing subprocess is a tenth of its time. stdout is read to the
+    end before stderr, which is safe because git writes at most a line or two there before exiting.
+    """
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    try:
+        pid = os.posix_spawnp(
+            "git",
+            ["git", "-C", str(cwd), *args],
+            os.environ,
+            file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
+        )
+    except FileNotFoundError:
+        raise TrailError("git is not installed or not on PATH") from None
+    finally:
+        os.close(out_w)
+        os.close(err_w)
+    with os.fdopen(out_r, "rb") as out, os.fdopen(err_r, "rb") as err:
+        stdout, stderr = out.read(), err.read()
+    _check(args, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), stderr)
+    return stdout
 
 
 class Git:
     """A git repository, addressed by its top-level folder."""
 
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self._root: Path | None = root
+        self.cwd = root
+
+    @classmethod
+    def at(cls, path: Path | str = ".") -> Git:
+        """A repository containing `path`, its top folder found only when a command needs it.
+
+        `trail ls` then costs one git process (for-each-ref) instead of two.
+        """
+        found = cls(Path(path))
+        found._root = None
+        if not found.cwd.is_dir():
+            raise NotFound(f"no such directory: {path}")
+        return found
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            self._root = Git.discover(self.cwd).root
+        return self._root
 
     @classmethod
     def discover(cls, path: Path | str = ".") -> Git:
@@ -78,7 +131,12 @@ class Git:
 
     def tags(self) -> tuple[list[TagRecord], list[str]]:
         """Every annotated tag on a commit (as records), plus every tag name, in one for-each-ref."""
-        out = run_git(["for-each-ref", "--format=" + "%00".join(_TAG_FIELDS) + "%00", "refs/tags"], self.root)
+        try:
+            out = _read_git(["for-each-ref", "--format=" + "%00".join(_TAG_FIELDS) + "%00", "refs/tags"], self.cwd)
+        except TrailError as err:
+            if "not a git repository" in str(err):
+                raise TrailError(f"not a git repository: {self.cwd.resolve()} (run `git init` first)") from None
+            raise
         fields = out.decode(errors="replace").split("\0")
         records, names = [], []
         width = len(_TAG_FIELDS)
@@ -228,6 +286,8 @@ class PushResult(NamedTuple):
 
 
 def _run_status(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    import subprocess
+
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env={**os.environ, **_NETWORK_ENV})
     except FileNotFoundError:

@@ -32,11 +32,12 @@ def main() -> None:
         return
     from dvc_trail import render
     from dvc_trail.errors import TrailError
+    from dvc_trail.git import Git
     from dvc_trail.project import Project
 
     repo, as_json, include_deprecated = fast
     try:
-        registry = Project.open(repo).ls(include_deprecated=include_deprecated)
+        registry = Project(Git.at(repo)).ls(include_deprecated=include_deprecated)
     except TrailError as err:
         sys.stderr.write(f"trail: error: {err}\n")
         sys.exit(err.exit_code)

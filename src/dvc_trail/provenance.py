@@ -302,10 +302,11 @@ def impact(
     artifacts = {n: a for n, a in project.state.artifacts.items()}
     head = project.git.resolve_commit(rev or "HEAD")
     decls = _declarations(project, head, artifacts)
-    if md5 is None:
-        md5 = _hash_at(project, head, path, {lockfile_for(n) for n in artifacts} | {"dvc.lock"})
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
-    edges, warnings = lock_edges(project, [(v.commit, lockfile_for(n)) for n, v in versions])
+    head_keys = [(head, lf) for lf in sorted({lockfile_for(n) for n in artifacts} | {"dvc.lock"})]
+    edges, warnings = lock_edges(project, head_keys + [(v.commit, lockfile_for(n)) for n, v in versions])
+    if md5 is None:
+        md5 = _hash_at(project, head, path, [edges[k] for k in head_keys])
     matches = []
     holders = {n: project.state.artifacts[n].stage_holders() for n in {n for n, _ in versions}}
     producers: dict[tuple[str, str], lineage.Producers] = {}  # artifacts registered at one commit share it
@@ -339,10 +340,9 @@ def _declarations(
     return decls
 
 
-def _hash_at(project: Project, commit: str, path: str, lockfiles: set[str]) -> str:
-    keys = [(commit, lf) for lf in sorted(lockfiles)]
-    edges, _ = lock_edges(project, keys)
-    for stages in edges.values():
+def _hash_at(project: Project, commit: str, path: str, locks: list[dict[str, StageLock] | None]) -> str:
+    """PATH's hash at a commit: from its dvc.lock files (already read), else from PATH.dvc."""
+    for stages in locks:
         for stage in (stages or {}).values():
             for f in (*stage.deps, *stage.outs):
                 if f.path == path and f.md5:

@@ -9,11 +9,13 @@ latest assignment is newest; an artifact is hidden once its newest event is a de
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from dvc_trail.errors import NotFound, UsageError
 from dvc_trail.tags import Action, ParsedTag, parse_tag, semver_key, validate_name, validate_stage, validate_version
+
+if TYPE_CHECKING:
+    from datetime import datetime, timezone
 
 PRIORITY = {Action.DEPRECATE: 2, Action.REGISTER: 3, Action.DEREGISTER: 4, Action.ASSIGN: 5, Action.UNASSIGN: 6}
 EVENT_NAME = {
@@ -57,6 +59,8 @@ class Event(NamedTuple):
     @property
     def created_at(self) -> datetime:
         """The tag date in the tagger's time zone (made on demand: most queries only compare timestamps)."""
+        from datetime import datetime  # not at the top: `trail ls` prints no dates
+
         return datetime.fromtimestamp(self.timestamp, _tz(self.tz_offset))
 
     @property
@@ -220,6 +224,8 @@ _TZ: dict[str, timezone] = {}
 def _tz(offset: str) -> timezone:
     """A git `+HHMM` offset as a timezone (cached: a registry has few distinct offsets)."""
     if offset not in _TZ:
+        from datetime import UTC, timedelta, timezone
+
         match = re.fullmatch(r"([+-])(\d\d)(\d\d)", offset)
         minutes = int(match[2]) * 60 + int(match[3]) if match else 0
         _TZ[offset] = timezone(timedelta(minutes=-minutes if match and match[1] == "-" else minutes)) if match else UTC
