@@ -28,7 +28,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="tiny repo, one run each (smoke test)")
     args = parser.parse_args()
     runs = 1 if args.quick else 5
-    commits, tags = (30, 90) if args.quick else (1_000, 10_000)
+    commits, tags = (30, 90) if args.quick else (1_000, 15_000)  # about 5,000 registrations
     report = Report(["command", "trail", "git floor", "trail / floor"])
     with tempfile.TemporaryDirectory(prefix="trail-bench-") as tmp:
         repo = generate(Path(tmp) / "lineage", commits, tags, 0, 10)

@@ -320,3 +320,54 @@ def test_git_remote_unreachable_then_fixed(s3_repo: Path) -> None:
     git(s3_repo, "remote", "set-url", "origin", good)
     trail(s3_repo, "publish", "iris-model")
     assert "iris-model@v0.0.1" in origin_tags(s3_repo)
+
+
+def test_slow_endpoint_times_out_pushes_nothing_and_a_retry_completes(
+    s3_repo: Path, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+    import threading
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    silent = socket.socket()  # accepts connections, never answers: an overloaded or hung endpoint
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        silent.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(silent.accept()[0])
+            except OSError:
+                continue
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    try:
+        dvc(
+            s3_repo,
+            "remote",
+            "modify",
+            "--local",
+            "s3remote",
+            "endpointurl",
+            f"http://127.0.0.1:{silent.getsockname()[1]}",
+        )
+        dvc(s3_repo, "remote", "modify", "--local", "s3remote", "read_timeout", "2")
+        dvc(s3_repo, "remote", "modify", "--local", "s3remote", "connect_timeout", "2")
+        started = time.monotonic()
+        line = fails(s3_repo, "register", "iris-model", "--push")
+        assert time.monotonic() - started < 60
+        assert "no tag was pushed" in line, line
+        assert origin_tags(s3_repo) == {}
+    finally:
+        stop.set()
+        thread.join()
+        for conn in held:
+            conn.close()
+        silent.close()
+    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "endpointurl", moto_endpoint)
+    trail(s3_repo, "publish", "iris-model@v0.0.1")
+    assert "iris-model@v0.0.1" in origin_tags(s3_repo)

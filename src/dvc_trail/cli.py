@@ -62,10 +62,10 @@ def handled(fn: Callable) -> Callable:
     return wrapper
 
 
-def _project():
+def _project(details: bool = True):
     from dvc_trail.project import Project
 
-    return Project.open(_settings["repo"])
+    return Project.open(_settings["repo"], details)
 
 
 def _done(tag: str, what: str) -> None:
@@ -172,7 +172,7 @@ def ls(
     all_: Annotated[bool, typer.Option("--all", "-a", help="Include deprecated artifacts.")] = False,
 ) -> None:
     """List artifacts with their latest version and who holds each stage (`--json` equals `gto show --json`)."""
-    registry = _project().ls(include_deprecated=all_)
+    registry = _project(details=False).ls(include_deprecated=all_)
     render.print_json(registry) if json else render.registry_table(registry)
 
 
@@ -351,7 +351,7 @@ def impact(
     """Which registered versions (and which in prod) were built from PATH at a given hash."""
     from dvc_trail import provenance
 
-    matches, warnings, wanted = provenance.impact(_project(), path, md5=md5, rev=rev, stage=stage)
+    matches, warnings, wanted = provenance.impact(_project(details=False), path, md5=md5, rev=rev, stage=stage)
     provenance.warn(warnings)
     if json:
         render.print_json(matches)

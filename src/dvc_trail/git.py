@@ -129,19 +129,27 @@ class Git:
     def run(self, *args: str, input: bytes | None = None, env: dict | None = None) -> str:
         return run_git(list(args), self.root, input=input, env=env).decode()
 
-    def tags(self) -> tuple[list[TagRecord], list[str]]:
-        """Every annotated tag on a commit (as records), plus every tag name, in one for-each-ref."""
+    def tags(self, details: bool = True) -> tuple[list[TagRecord], list[str]]:
+        """Every annotated tag (as records), plus every tag name, in one for-each-ref.
+
+        Without `details` the tagger and message are left empty: a third less for git to read, for queries
+        (ls, impact) that only need names, targets and dates.
+        """
+        fields = _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
         try:
-            out = _read_git(["for-each-ref", "--format=" + "%00".join(_TAG_FIELDS) + "%00", "refs/tags"], self.cwd)
+            out = _read_git(["for-each-ref", "--format=" + "%00".join(fields) + "%00", "refs/tags"], self.cwd)
         except TrailError as err:
             if "not a git repository" in str(err):
                 raise TrailError(f"not a git repository: {self.cwd.resolve()} (run `git init` first)") from None
             raise
-        fields = out.decode(errors="replace").split("\0")
+        values = out.decode(errors="replace").split("\0")
         records, names = [], []
-        width = len(_TAG_FIELDS)
-        for i in range(0, len(fields) - width + 1, width):
-            name, otype, target, tagger, email, date, contents = fields[i : i + width]
+        width = len(fields)
+        for i in range(0, len(values) - width + 1, width):
+            if details:
+                name, otype, target, tagger, email, date, contents = values[i : i + width]
+            else:
+                (name, otype, target, date), tagger, email, contents = values[i : i + width], "", "", ""
             name = name.lstrip("\n")
             names.append(name)
             if otype != "tag" or not date:  # lightweight tags are not registry events (as in gto)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Any, NamedTuple
 
 from dvc_trail.dvcfiles import join, load_yaml, lock_stages
@@ -70,51 +71,41 @@ def parse_lock(doc: Any, lockfile: str, where: str) -> dict[str, StageLock]:
     return result
 
 
+_LOCK_HEAD = "schema: '2.0'\nstages:\n"
+# One scan in C over the layout DVC writes: stage names, section keys, and `- path:` entries with their md5.
+_LOCK_TOKENS = re.compile(
+    r"^  (?P<stage>[^\s:#][^:\n]*):$"
+    r"|^    (?P<section>\w+):"
+    r"|^    - path: (?P<path>[^\n]*)\n(?:      (?!md5: )[^\n]*\n)*?      md5: (?P<md5>\S+)$",
+    re.M,
+)
+_OFF_LAYOUT = re.compile(r"\n(?! {2}|\n|$)")  # a line at column 0 after the header: not DVC's layout
+
+
 def fast_edges(text: str, lockfile: str, where: str) -> dict[str, StageLock]:
     """Deps and outs (path, md5) of a dvc.lock in the layout DVC writes, without a YAML parse (about 10x faster).
 
     Anything outside that layout (quoted paths, hand edits) falls back to the YAML parser.
     """
-    lines = text.splitlines()
-    if len(lines) < 2 or not lines[0].startswith("schema:") or lines[1] != "stages:":
+    if not text.startswith(_LOCK_HEAD) or _OFF_LAYOUT.search(text, len(_LOCK_HEAD) - 1):
         return parse_lock(load_yaml(text, where), lockfile, where)
     folder = posixpath.dirname(lockfile)
-    stages: dict[str, dict[str, list[list[str | None]]]] = {}
-    section: list[list[str | None]] | None = None
-    current: list[str | None] | None = None
-    stage = ""
-    for line in lines[2:]:
-        if line.startswith("    - path: "):
-            if section is None:
-                continue
-            path = line[12:]
-            if not path or path[0] in "'\"{[&*!|>%@`" or path.endswith(" "):
+    stages: dict[str, dict[str, list[FileHash]]] = {}
+    section: list[FileHash] | None = None
+    current = ""
+    for match in _LOCK_TOKENS.finditer(text):
+        stage, key, path = match["stage"], match["section"], match["path"]
+        if path is not None:
+            if not path or path[0] in "'\"{[&*!|>%@`" or path[-1] == " ":
                 return parse_lock(load_yaml(text, where), lockfile, where)
-            current = [path, None]
-            section.append(current)
-        elif line.startswith("      md5: "):
-            if current is not None:
-                current[1] = line[11:].strip()
-        elif line.startswith("      ") or line.startswith("    - "):
-            continue
-        elif line.startswith("    ") and ":" in line:
-            name = line[4 : line.index(":")]
-            current = None
-            section = stages[stage][name] if name in ("deps", "outs") and stage in stages else None
-        elif line.startswith("  ") and not line.startswith("   ") and line.endswith(":"):
-            stage, section, current = line[2:-1], None, None
-            stages[stage] = {"deps": [], "outs": []}
-        elif line.strip():
-            return parse_lock(load_yaml(text, where), lockfile, where)
-    return {
-        name: StageLock(
-            name,
-            lockfile,
-            tuple(FileHash(join(folder, str(p)), m) for p, m in body["deps"]),
-            tuple(FileHash(join(folder, str(p)), m) for p, m in body["outs"]),
-        )
-        for name, body in stages.items()
-    }
+            if section is not None:
+                section.append(FileHash(join(folder, path), match["md5"]))
+        elif key is not None:
+            section = stages[current][key] if key in ("deps", "outs") and stages else None
+        else:
+            current, section = stage, None
+            stages[current] = {"deps": [], "outs": []}
+    return {name: StageLock(name, lockfile, tuple(b["deps"]), tuple(b["outs"])) for name, b in stages.items()}
 
 
 def _contains(outer: str, inner: str) -> bool:

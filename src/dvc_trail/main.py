@@ -37,7 +37,7 @@ def main() -> None:
 
     repo, as_json, include_deprecated = fast
     try:
-        registry = Project(Git.at(repo)).ls(include_deprecated=include_deprecated)
+        registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
     except TrailError as err:
         sys.stderr.write(f"trail: error: {err}\n")
         sys.exit(err.exit_code)

@@ -40,17 +40,19 @@ class Snapshot(NamedTuple):
 class Project:
     """Registry queries and writes on one repository. Reads never check out and never import DVC."""
 
-    def __init__(self, git: Git) -> None:
+    def __init__(self, git: Git, details: bool = True) -> None:
+        """`details=False`: events carry no tagger or message (for ls and impact, which never show them)."""
         self.git = git
+        self.details = details
         self.tag_names: set[str] = set()
 
     @classmethod
-    def open(cls, path: Path | str = ".") -> Project:
-        return cls(Git.discover(path))
+    def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+        return cls(Git.discover(path), details)
 
     @cached_property
     def state(self) -> RegistryState:
-        records, names = self.git.tags()
+        records, names = self.git.tags(self.details)
         self.tag_names = set(names)
         return build_state(records, names)
 
