@@ -43,6 +43,8 @@ def test_diff_documents_in_dvc_shape() -> None:
         ("loss>+5%", 0.20, 0.22, True),
         ("loss>+5%", 0.20, 0.18, False),  # a drop in loss is good
         ("m.json:acc<-0.01", 0.90, 0.85, True),
+        ("loss>+5%", 0.0, 0.3, True),  # from zero, any rise is infinitely relative
+        ("loss>+5%", 0.0, 0.0, False),
     ],
 )
 def test_gates(rule: str, old: float, new: float, breached: bool) -> None:
@@ -174,8 +176,13 @@ def test_registry_refs_and_gates(metrics_repo: Path) -> None:
     )
     assert failed.returncode == 1 and "gate failed: accuracy<-0.005" in failed.stderr
     (metrics_repo / "trail.yaml").write_text("gates:\n  - auc<-0.01\ndirections:\n  auc: higher\n")
-    failed = trail(metrics_repo, "diff", "HEAD", "HEAD~1", check=False)
+    assert trail(metrics_repo, "diff", "HEAD", "HEAD~1").returncode == 0  # gates come from A's trail.yaml
+    commit_all(metrics_repo, "declare gates")
+    failed = trail(metrics_repo, "diff", "HEAD", "HEAD~2", check=False)
     assert failed.returncode == 1 and "auc<-0.01" in failed.stderr
+    (metrics_repo / "metrics" / "perf.toml").unlink()
+    gone = trail(metrics_repo, "diff", "HEAD", "workspace", "--fail-on", "latency_ms<-100", check=False)
+    assert gone.returncode == 1 and "latency_ms<-100: FAILED" in gone.stderr  # a vanished metric never passes
     bad = trail(metrics_repo, "diff", "HEAD", "--fail-on", "accuracy is worse", check=False)
     assert bad.returncode == 2 and "invalid gate" in bad.stderr
 

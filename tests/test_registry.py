@@ -96,3 +96,15 @@ def test_reregistration_after_deregistration_order() -> None:
     records = [rec("m@v1.0.0!", C1, 2), rec("m@v1.0.0", C1, 1), rec("m@v1.1.0", C2, 3)]
     state = build_state(records)
     assert [v.version for v in state.artifacts["m"].active_versions()] == ["v1.1.0"]
+
+
+def test_stage_tag_in_the_same_second_as_its_registration() -> None:
+    # `#` sorts before `@`: gto replays version tags first, so the stage still belongs to v0.0.1
+    state = build_state([rec("m#prod#1", C1, 5), rec("m@v0.0.1", C1, 5)])
+    assert ls([rec("m#prod#1", C1, 5), rec("m@v0.0.1", C1, 5)])["m"] == ("v0.0.1", {"prod": "v0.0.1"})
+    assert [e.tag for e in state.artifacts["m"].events] == ["m@v0.0.1", "m#prod#1"]
+
+
+def test_ties_between_stage_tags_follow_the_counter() -> None:
+    records = [rec("m@v1.0.0", C1, 1), rec("m#prod#3", C1, 2), rec("m#prod!#4", C1, 2)]
+    assert ls(records)["m"] == ("v1.0.0", {})

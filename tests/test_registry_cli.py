@@ -232,3 +232,26 @@ def test_every_cli_parameter_has_help() -> None:
         assert command.help, name
         for param in command.params:
             assert getattr(param, "help", None), f"{name} {param.name}"
+
+
+def test_gto_assign_that_registers_in_the_same_second(example_repo: Path) -> None:
+    gto(example_repo, "assign", "iris-model", "HEAD", "--version", "v0.0.1", "--stage", "prod")
+    ours = json.loads(trail(example_repo, "ls", "--json").stdout)
+    assert ours == json.loads(gto(example_repo, "show", "--json").stdout)
+    assert ours["iris-model"]["stage"]["prod"] == "v0.0.1"
+
+
+def test_no_second_version_at_a_deregistered_commit(example_repo: Path) -> None:
+    trail(example_repo, "register", "iris-model", "--version", "v1.0.0")
+    trail(example_repo, "deregister", "iris-model@v1.0.0")
+    _expect_refusal(example_repo, ["register", "iris-model"], 1, "already deregistered at")
+
+
+def test_gto_config_stages_are_listed_and_enforced(example_repo: Path) -> None:
+    (example_repo / ".gto").write_text("stages: [dev, staging, prod]\n")
+    trail(example_repo, "register", "iris-model")
+    trail(example_repo, "assign", "iris-model@v0.0.1", "prod")
+    ours = json.loads(trail(example_repo, "ls", "--json").stdout)
+    assert ours == json.loads(gto(example_repo, "show", "--json").stdout)
+    assert ours["iris-model"]["stage"] == {"dev": None, "staging": None, "prod": "v0.0.1"}
+    _expect_refusal(example_repo, ["assign", "iris-model@v0.0.1", "qa"], 2, "not allowed by .gto")

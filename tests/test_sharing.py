@@ -138,6 +138,7 @@ def test_upload_killed_halfway_then_resumed(
     (s3_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     commit_all(s3_repo, "400 files")
     trail(s3_repo, "register", "many")
+    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "jobs", "1")  # one upload at a time: time to kill it
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "dvc_trail", "publish", "many"],
@@ -288,7 +289,9 @@ def test_mask_and_scan_helpers() -> None:
     text = "s3://AKIA:hunter2@bucket/x aws_secret_access_key = abc/def+g session_token: 'tok3n' X-Amz-Signature=0a1b"
     masked = mask_secrets(text)
     assert all(s not in masked for s in ("hunter2", "abc/def+g", "tok3n", "0a1b")), masked
-    assert "s3://AKIA:***@bucket/x" in masked
+    assert "s3://***@bucket/x" in masked
+    token_url = mask_secrets("cannot read https://ghp_abcdef123456@github.com/o/r.git")
+    assert "ghp_" not in token_url and "https://***@github.com/o/r.git" in token_url
     config = "[core]\n    remote = s3\n['remote \"s3\"']\n    url = s3://b/p\n    access_key_id = AKIA\n"
     config += "    secret_access_key = x\n['remote \"web\"']\n    url = https://u:pw@host/path\n"
     assert secrets_in_config(config) == [

@@ -7,7 +7,7 @@ from typing import Any
 
 from dvc_trail import diff as core
 from dvc_trail import dvcfiles
-from dvc_trail.config import load_config
+from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
 from dvc_trail.registry import parse_ref, resolve
@@ -64,12 +64,17 @@ def compare(
 ) -> Comparison:
     """Diff metrics and params of A (default HEAD) and B (default the workspace), then check gates.
 
-    Gates come from `--fail-on` rules, else from `trail.yaml`.
+    Gates come from `--fail-on` rules, else from `trail.yaml` as A has it (so a pull request cannot loosen
+    its own gates).
     """
-    config = load_config(project.git.root)
-    rules = [core.parse_gate(g) for g in (gates if gates else config.gates)]
     old_rev = revision(project, "HEAD" if a is None else a)
     new_rev = revision(project, b)
+    if old_rev.commit is None:
+        config = load_config(project.git.root)
+    else:
+        spec = f"{old_rev.commit}:{CONFIG_FILE}"
+        config = parse_config(project.git.read_blobs([spec])[spec], f"{CONFIG_FILE} at {old_rev.short}")
+    rules = [core.parse_gate(g) for g in (gates if gates else config.gates)]
     old, new = RevisionReader(project.git).read([old_rev, new_rev])
     result = Comparison(
         old,
@@ -130,7 +135,9 @@ def trend(project: Project, name: str) -> list[dict[str, Any]]:
     for v in versions:
         raw = docs[f"{v.commit}:{dvcfile}"]
         if raw not in by_content:
-            by_content[raw] = dvcfiles.metric_paths(_load(raw, dvcfile, v.commit), dvcfile)
+            by_content[raw] = dvcfiles.metric_paths(
+                _load(raw, dvcfile, v.commit), dvcfile, f"{dvcfile} at {v.commit[:7]}"
+            )
         paths[v.commit] = by_content[raw]
     blobs = project.git.read_blobs([f"{c}:{p}" for c, ps in paths.items() for p in ps])
     holders = artifact.stage_holders()

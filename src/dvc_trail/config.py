@@ -21,16 +21,21 @@ class TrailConfig:
 
 
 def load_config(root: Path) -> TrailConfig:
+    """The work tree's trail.yaml (no file: no gates, default directions)."""
     path = root / CONFIG_FILE
-    if not path.is_file():
+    return parse_config(path.read_bytes() if path.is_file() else None, CONFIG_FILE)
+
+
+def parse_config(raw: bytes | None, where: str) -> TrailConfig:
+    if raw is None:
         return TrailConfig()
-    doc = load_yaml(path.read_bytes(), CONFIG_FILE) or {}
+    doc = load_yaml(raw, where) or {}
     if not isinstance(doc, dict):
-        raise TrailError(f"malformed {CONFIG_FILE}: expected a mapping")
+        raise TrailError(f"malformed {where}: expected a mapping")
     gates, directions = doc.get("gates") or [], doc.get("directions") or {}
     if not isinstance(gates, list) or not isinstance(directions, dict):
-        raise TrailError(f"malformed {CONFIG_FILE}: expected `gates:` (a list) and `directions:` (a mapping)")
+        raise TrailError(f"malformed {where}: expected `gates:` (a list) and `directions:` (a mapping)")
     for metric, direction in directions.items():
         if str(direction).lower() not in ("higher", "lower", "max", "min"):
-            raise TrailError(f"malformed {CONFIG_FILE}: direction of {metric!r} must be higher or lower")
+            raise TrailError(f"malformed {where}: direction of {metric!r} must be higher or lower")
     return TrailConfig([str(g) for g in gates], {str(k): str(v) for k, v in directions.items()})

@@ -42,8 +42,9 @@ def _try(workspace: Path, *args: str) -> bool:
 
 def _copy_example(source: Path, workspace: Path) -> None:
     origin = git.Git.discover(source)
-    if not (origin.root / "dvc.yaml").is_file():
-        raise TrailError(f"{origin.root} has no dvc.yaml: run the demo from a dvc-trail clone")
+    is_example = (origin.root / "src" / "pipeline" / "train.py").is_file() and (origin.root / "dvc.yaml").is_file()
+    if not is_example or "iris-model" not in (origin.root / "dvc.yaml").read_text():
+        raise TrailError(f"{origin.root} is not a dvc-trail clone: the tour copies its example project")
     for rel in git.tracked_files(origin):
         src = origin.root / rel
         if src.is_file() and not rel.startswith((".venv/", ".dvc-storage/")):

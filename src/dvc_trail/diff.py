@@ -105,9 +105,14 @@ class Gate:
         return self.metric in (key, f"{path}:{key}")
 
     def breached(self, old: Any, new: Any) -> bool:
-        if not (_is_number(old) and _is_number(new)):
-            return False
-        change = relative(old, new) if self.relative else subtract(new, old)
+        if not _is_number(new):
+            return _is_number(old)  # the metric vanished: that never passes a gate
+        if not _is_number(old):
+            return False  # a new metric: nothing to compare with
+        if self.relative and old == 0:
+            change: float | None = 0.0 if new == 0 else float("inf") if new > 0 else float("-inf")
+        else:
+            change = relative(old, new) if self.relative else subtract(new, old)
         if change is None:
             return False
         limit = self.limit / 100 if self.relative else self.limit

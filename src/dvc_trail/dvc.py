@@ -185,7 +185,8 @@ class RemoteStore:
         self.name = name
         self.url = str(remotes[name].get("url", ""))
         self.label = f"{name!r} ({mask_secrets(self.url)})"
-        self.jobs = jobs
+        configured = remotes[name].get("jobs")  # DVC's own `dvc remote modify NAME jobs N`
+        self.jobs = jobs or (int(configured) if str(configured or "").isdigit() else None)
         self._config = config
         self._cache = cache
         self._odbs: dict[str, Any] = {}

@@ -98,10 +98,13 @@ def parse_artifacts(doc: Any, dvcfile: str, where: str) -> dict[str, ArtifactDec
         if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
             raise TrailError(f"malformed {where}: artifact {base!r} needs a `path`")
         name = f"{folder}:{base}" if folder else str(base)
+        path = join(folder, spec["path"])
+        if path == ".":
+            raise TrailError(f"malformed {where}: artifact {base!r} has the whole repository as its path")
         labels = spec.get("labels") or []
         decls[name] = ArtifactDecl(
             name=name,
-            path=join(folder, spec["path"]),
+            path=path,
             type=spec.get("type"),
             desc=spec.get("desc"),
             labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (str(labels),),
@@ -111,10 +114,15 @@ def parse_artifacts(doc: Any, dvcfile: str, where: str) -> dict[str, ArtifactDec
     return decls
 
 
+def content_hash(entry: dict) -> str | None:
+    """The hash DVC recorded for a dependency or output (md5 locally; etag or checksum for cloud paths)."""
+    return entry.get("md5") or entry.get("etag") or entry.get("checksum")
+
+
 def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output | None:
     if not isinstance(entry, dict) or "path" not in entry:
         return None
-    md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+    md5 = content_hash(entry)
     if not md5:
         return None
     return Output(
@@ -164,24 +172,33 @@ def dvcfile_output(doc: Any, dvcpath: str) -> Output | None:
     return None
 
 
-def metric_paths(doc: Any, dvcfile: str) -> list[str]:
+def shaped(value: Any, kind: type, what: str, where: str) -> Any:
+    """`value` if it is a `kind` (None counts as empty), else a TrailError naming the file and key."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise TrailError(f"malformed {where}: `{what}` must be a {'mapping' if kind is dict else 'list'}")
+    return value
+
+
+def metric_paths(doc: Any, dvcfile: str, where: str | None = None) -> list[str]:
     """Metrics files a dvc.yaml declares: the top-level `metrics:` list and stage `metrics:` outputs."""
-    if not isinstance(doc, dict):
-        return []
+    where = where or dvcfile
+    doc = shaped(doc, dict, "the top level", where)
     folder = posixpath.dirname(dvcfile)
-    paths = [p for p in doc.get("metrics") or [] if isinstance(p, str)]
-    for body in (doc.get("stages") or {}).values():
-        for entry in (body or {}).get("metrics") or [] if isinstance(body, dict) else []:
-            paths.append(next(iter(entry)) if isinstance(entry, dict) else entry)
+    paths = [p for p in shaped(doc.get("metrics"), list, "metrics", where) if isinstance(p, str)]
+    for name, body in shaped(doc.get("stages"), dict, "stages", where).items():
+        body = shaped(body, dict, f"stages.{name}", where)
+        for entry in shaped(body.get("metrics"), list, f"stages.{name}.metrics", where):
+            paths.append(next(iter(entry)) if isinstance(entry, dict) and entry else entry)
     return list(dict.fromkeys(join(folder, str(p)) for p in paths))
 
 
-def lock_params(doc: Any) -> dict[str, dict[str, Any]]:
+def lock_params(doc: Any, where: str = "dvc.lock") -> dict[str, dict[str, Any]]:
     """Param values recorded in a dvc.lock: {params file: {flat.key: value}}."""
     params: dict[str, dict[str, Any]] = {}
-    stages = doc.get("stages") if isinstance(doc, dict) else None
-    for body in (stages or {}).values():
-        for file, values in ((body or {}).get("params") or {}).items():
+    for name, body in lock_stages(doc, where).items():
+        for file, values in shaped(body.get("params"), dict, f"stages.{name}.params", where).items():
             params.setdefault(file, {}).update(flatten(values or {}))
     return params
 

@@ -35,19 +35,20 @@ _SECRET_KEYS = "|".join(  # names of secrets to hide, not secrets
         "client_secret",
         "connection_string",
         "x-amz-signature",
+        "signature",
         "x-amz-credential",
         "x-amz-security-token",
     ]
 )
 _SECRET_RE = re.compile(rf"(?i)\b({_SECRET_KEYS})(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)")
-_URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]*):[^/\s@]+@")
+_URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
 def mask_secrets(text: str) -> str:
     """Hide credentials in a message: `key=value` secrets, `user:password@` in URLs, secret env values."""
     text = _SECRET_RE.sub(r"\1\2***", text)
-    text = _URL_USERINFO_RE.sub(r"\1:***@", text)
+    text = _URL_USERINFO_RE.sub(r"\1***@", text)
     for var in _SECRET_ENV:
         value = os.environ.get(var, "")
         if len(value) >= 8:

@@ -165,14 +165,17 @@ class Git:
         if not specs:
             return {}
         unique = list(dict.fromkeys(specs))
+        if any("\n" in s for s in unique):
+            raise TrailError("a path with a newline cannot be read from git")
         out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
         result: dict[str, bytes | None] = {}
         pos = 0
         for spec in unique:
             end = out.index(b"\n", pos)
-            header = out[pos:end].decode(errors="replace").split(" ")
+            line = out[pos:end].decode(errors="replace")
             pos = end + 1
-            if len(header) != 3 or header[1] in ("missing", "ambiguous"):
+            header = line.split(" ")
+            if line in (f"{spec} missing", f"{spec} ambiguous") or len(header) != 3:  # paths may hold spaces
                 result[spec] = None
                 continue
             size = int(header[2])
@@ -209,7 +212,18 @@ class Git:
         """The newest commit at or before `commit` that changed each path, in one `git log`."""
         if not paths:
             return {}
-        out = self.run("log", "--format=%x00%H", "--name-only", "--no-renames", commit, "--", *paths)
+        out = self.run(
+            "-c",
+            "core.quotePath=false",
+            "--literal-pathspecs",
+            "log",
+            "--format=%x00%H",
+            "--name-only",
+            "--no-renames",
+            commit,
+            "--",
+            *paths,
+        )
         found: dict[str, str] = {}
         for chunk in out.split("\0")[1:]:
             sha, _, names = chunk.partition("\n")
@@ -223,9 +237,6 @@ class Git:
                 if inside:
                     wanted[path] = inside[0]
         return wanted
-
-    def is_shallow(self) -> bool:
-        return self.run("rev-parse", "--is-shallow-repository").strip() == "true"
 
     def create_tags(self, tags: list[NewTag], not_before: int = 0) -> None:
         """Create annotated tags all-or-nothing, each dated at least `not_before` (epoch seconds).

@@ -6,7 +6,7 @@ import posixpath
 import re
 from typing import Any, NamedTuple
 
-from dvc_trail.dvcfiles import join, load_yaml, lock_stages
+from dvc_trail.dvcfiles import content_hash, join, load_yaml, lock_stages
 
 
 class FileHash(NamedTuple):
@@ -49,7 +49,7 @@ def _hashes(entries: Any, folder: str) -> tuple[FileHash, ...]:
     found = []
     for entry in entries or []:
         if isinstance(entry, dict) and "path" in entry:
-            md5 = entry.get("md5") or entry.get("etag") or entry.get("checksum")
+            md5 = content_hash(entry)
             found.append(FileHash(join(folder, str(entry["path"])), md5, entry.get("size"), entry.get("nfiles")))
     return tuple(found)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 
 
@@ -38,7 +39,19 @@ def main() -> None:
     repo, as_json, include_deprecated = fast
     try:
         registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
+        render.print_json(registry) if as_json else render.registry_table(registry)
+        sys.stdout.flush()
     except TrailError as err:
-        sys.stderr.write(f"trail: error: {err}\n")
-        sys.exit(err.exit_code)
-    render.print_json(registry) if as_json else render.registry_table(registry)
+        _exit(str(err), err.exit_code)
+    except KeyboardInterrupt:
+        _exit("interrupted", 130)
+    except BrokenPipeError:  # `trail ls | head`: the reader left, nothing to report
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except Exception as err:  # noqa: BLE001 - the edge, as cli.handled: a bug exits 3 in one line
+        _exit(f"internal error: {type(err).__name__}: {err} (rerun as `trail --verbose ls` for the traceback)", 3)
+
+
+def _exit(message: str, code: int) -> None:
+    sys.stderr.write(f"trail: error: {message}\n")
+    sys.exit(code)

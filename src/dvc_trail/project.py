@@ -65,7 +65,9 @@ class Project:
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
         every = {name: artifact.stage_holders() for name, artifact in self.state.artifacts.items()}
-        stages = sorted({s for holders in every.values() for s in holders})  # deprecated artifacts count too
+        stages = self.allowed_stages()  # as gto: the stages in .gto, else every stage in use
+        if stages is None:
+            stages = sorted({s for holders in every.values() for s in holders})  # deprecated artifacts count too
         result = {}
         for name, artifact in self.state.artifacts.items():
             if not (artifact.is_active or include_deprecated):
@@ -78,6 +80,22 @@ class Project:
                 "active": artifact.is_active,
             }
         return result
+
+    def allowed_stages(self) -> list[str] | None:
+        """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
+        folder = self.git.cwd.resolve()
+        while not (folder / ".git").exists() and folder.parent != folder:
+            folder = folder.parent  # the top of the work tree, found without starting git
+        config = folder / ".gto"
+        if not config.is_file():
+            return None
+        from dvc_trail.dvcfiles import load_yaml
+
+        doc = load_yaml(config.read_bytes(), ".gto")
+        stages = doc.get("stages") if isinstance(doc, dict) else None
+        if stages is not None and not (isinstance(stages, list) and all(isinstance(s, str) for s in stages)):
+            raise TrailError("malformed .gto: `stages` must be a list of names")
+        return stages
 
     def resolve(self, ref: str) -> tuple[ArtifactState, VersionState]:
         parsed = parse_ref(ref)
@@ -129,7 +147,7 @@ class Project:
         if decl is not None:
             output = dvcfiles.lock_outputs(lock_doc, lockfile, f"{lockfile} at {short}").get(decl.path)
         extra = [f"{commit}:{decl.path}.dvc"] if decl is not None and output is None else []
-        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile) if with_metrics else []
+        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, f"{dvcfile} at {short}") if with_metrics else []
         more = self.git.read_blobs(extra + [f"{commit}:{p}" for p in metric_paths])
         if extra and (data := more[extra[0]]) is not None:
             output = dvcfiles.dvcfile_output(_parse(data, f"{extra[0]} at {short}"), extra[0][len(commit) + 1 :])
@@ -138,7 +156,7 @@ class Project:
             data = more[f"{commit}:{path}"]
             if data is not None:
                 metrics[path] = dvcfiles.metrics_document(data, path, f"{path} at {short}")
-        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc))
+        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, f"{lockfile} at {short}"))
 
     def show(self, ref: str) -> dict:
         """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
@@ -197,9 +215,12 @@ class Project:
             )
         artifact = self.state.artifacts.get(name)
         if artifact is not None:
-            existing = artifact.at_commit(commit)
-            if existing is not None:
-                raise TrailError(f"{name}@{existing.version} is already registered at {commit[:7]}")
+            existing = next((v for v in artifact.versions if v.commit == commit and not v.discovered), None)
+            if existing is not None:  # gto's rule: one version per commit, deregistered ones included
+                state = "registered" if existing.is_active else "deregistered"
+                raise TrailError(
+                    f"{name}@{existing.version} is already {state} at {commit[:7]} (one version per commit)"
+                )
         version = version or self._next_version(artifact, bump or "patch")
         tag = tags.register_tag(name, version)
         if tag in self.tag_names or (artifact and any(v.version == version for v in artifact.versions)):
@@ -208,6 +229,9 @@ class Project:
 
     def assign(self, ref: str, stage: str, message: str | None = None) -> str:
         tags.validate_stage(stage)
+        allowed = self.allowed_stages()
+        if allowed is not None and stage not in allowed:
+            raise UsageError(f"stage {stage!r} is not allowed by .gto (allowed: {', '.join(allowed) or 'none'})")
         artifact, version = self._registered(ref)
         holder = artifact.stage_holders().get(stage)
         if holder is version:
@@ -240,7 +264,7 @@ class Project:
         tag = tags.deprecate_tag(name)
         if tag in self.tag_names:
             tag = f"{tag}#{self.state.next_counter(name)}"
-        commit = _latest_event(artifact).commit
+        commit = artifact.events[-1].commit
         return self._write(artifact, tag, commit, message or tags.message(Action.DEPRECATE, name))
 
     def _registered(self, ref: str) -> tuple[ArtifactState, VersionState]:
@@ -256,7 +280,7 @@ class Project:
 
     def _write(self, artifact: ArtifactState | None, tag: str, commit: str, message: str) -> str:
         """Create one tag, dated after the artifact's last event so every tool orders events alike."""
-        not_before = int(_latest_event(artifact).created_at.timestamp()) + 1 if artifact and artifact.events else 0
+        not_before = int(artifact.events[-1].created_at.timestamp()) + 1 if artifact and artifact.events else 0
         self.git.create_tags([NewTag(tag, commit, message)], not_before=not_before)
         self.__dict__.pop("state", None)
         return tag
@@ -264,10 +288,6 @@ class Project:
     def _require_dvc(self) -> None:
         if not (self.git.root / ".dvc").is_dir():
             raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
-
-
-def _latest_event(artifact: ArtifactState) -> Event:
-    return max(artifact.events, key=lambda e: e.order)
 
 
 def _parse(data: bytes | None, where: str) -> Any:

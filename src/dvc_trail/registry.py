@@ -149,12 +149,11 @@ class VersionState:
 class ArtifactState:
     """All versions and events of one artifact."""
 
-    __slots__ = ("name", "versions", "deprecations", "events")
+    __slots__ = ("name", "versions", "events")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.versions: list[VersionState] = []
-        self.deprecations: list[Event] = []
         self.events: list[Event] = []
 
     @property
@@ -188,13 +187,6 @@ class ArtifactState:
     def find(self, version: str) -> VersionState | None:
         for v in self.versions:
             if v.version == version and v.is_registered:
-                return v
-        return None
-
-    def at_commit(self, commit: str) -> VersionState | None:
-        """The registered, non-deregistered version at a commit (GTO allows one per commit)."""
-        for v in self.versions:
-            if v.commit == commit and v.is_registered and v.is_active:
                 return v
         return None
 
@@ -233,16 +225,26 @@ def _tz(offset: str) -> timezone:
 
 
 def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None) -> RegistryState:
-    """Replay annotated GTO tags in time order into the registry state; foreign tags are ignored."""
+    """Replay annotated GTO tags into the registry state; foreign tags are ignored.
+
+    As in gto, version tags are replayed first and stage tags second (each in time order), so a stage tag
+    belongs to the version registered at its commit even when both carry the same second. Ties in time go
+    by tag counter (`#N` grows with each stage event), then by name.
+    """
     state = RegistryState()
     parsed_names = {name: parse_tag(name) for name in (all_tag_names or [r.name for r in records])}
     for parsed in parsed_names.values():
         if parsed and parsed.counter is not None:
             state.counters[parsed.name] = max(state.counters.get(parsed.name, 0), parsed.counter)
     parsed_records = [(r, p) for r in records if (p := parsed_names.get(r.name) or parse_tag(r.name))]
-    parsed_records.sort(key=lambda rp: (rp[0].timestamp, rp[0].name))
-    by_commit: dict[str, dict[str, list[VersionState]]] = {}  # artifact -> commit -> registered versions
-    for seq, (record, parsed) in enumerate(parsed_records):
+    parsed_records.sort(key=lambda rp: (rp[0].timestamp, rp[1].counter or 0, rp[0].name))
+    stage_actions = (Action.ASSIGN, Action.UNASSIGN)
+    ordered = [(seq, r, p) for seq, (r, p) in enumerate(parsed_records)]
+    ordered = [x for x in ordered if x[2].action not in stage_actions] + [
+        x for x in ordered if x[2].action in stage_actions
+    ]
+    by_commit: dict[str, dict[str, list[VersionState]]] = {}  # artifact -> commit -> versions with version tags
+    for seq, record, parsed in ordered:
         artifact = state.artifacts.get(parsed.name)
         if artifact is None:
             artifact = state.artifacts[parsed.name] = ArtifactState(parsed.name)
@@ -253,7 +255,6 @@ def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None
             at_commit = commits[record.commit] = []
         if parsed.action is Action.DEPRECATE:
             event = _event(parsed, record, seq, None)
-            artifact.deprecations.append(event)
         elif parsed.action in (Action.REGISTER, Action.DEREGISTER):
             target = next((v for v in at_commit if v.version == parsed.version), None)
             if target is None:
@@ -263,8 +264,7 @@ def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None
             event = _event(parsed, record, seq, parsed.version)
             (target.registrations if parsed.action is Action.REGISTER else target.deregistrations).append(event)
         else:
-            # A stage tag applies to the version registered at its commit, else to the bare commit
-            # (each such tag on its own, as in gto).
+            # The version tagged at its commit, else the bare commit (each such tag on its own, as in gto).
             target = at_commit[0] if at_commit else None
             if target is None:
                 target = VersionState(artifact.name, record.commit, record.commit)
@@ -272,6 +272,8 @@ def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None
             event = _event(parsed, record, seq, target.version)
             target.stage_events.setdefault(parsed.stage or "", []).append(event)
         artifact.events.append(event)
+    for artifact in state.artifacts.values():
+        artifact.events.sort(key=lambda e: e.seq)  # back to time order after the two passes
     return state
 
 

@@ -73,8 +73,8 @@ class RevisionReader:
                 lock = posixpath.join(posixpath.dirname(d), "dvc.lock")
                 if first[r].get(lock) is not None:
                     locks[lock] = _yaml(first[r][lock], lock, r)
-            param_files = params_to_read(docs, root_params_exists=True)
-            metric_files = [m for d, doc in docs.items() for m in dvcfiles.metric_paths(doc, d)]
+            param_files = params_to_read(docs, root_params_exists=True, at=r.short)
+            metric_files = [m for d, doc in docs.items() for m in dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")]
             parsed.append((r, docs, locks, param_files, metric_files))
         second = self._blobs({r: [*params, *metrics] for r, _, _, params, metrics in parsed})
         results = []
@@ -133,7 +133,7 @@ def _yaml(raw: bytes | None, path: str, revision: Revision) -> Any:
     return None if raw is None else dvcfiles.load_yaml(raw, f"{path} at {revision.short}")
 
 
-def params_to_read(dvcyamls: dict[str, Any], root_params_exists: bool) -> dict[str, set[str] | None]:
+def params_to_read(dvcyamls: dict[str, Any], root_params_exists: bool, at: str = "") -> dict[str, set[str] | None]:
     """Params files and keys DVC tracks: stage `params:` keys, top-level `params:` files, and params.yaml whole."""
     files: dict[str, set[str] | None] = {}
 
@@ -146,19 +146,20 @@ def params_to_read(dvcyamls: dict[str, Any], root_params_exists: bool) -> dict[s
             current.update(keys)
 
     for dvcyaml, doc in dvcyamls.items():
-        if not isinstance(doc, dict):
-            continue
+        where = f"{dvcyaml} at {at}" if at else dvcyaml
+        doc = dvcfiles.shaped(doc, dict, "the top level", where)
         folder = posixpath.dirname(dvcyaml)
-        for stage in (doc.get("stages") or {}).values():
-            body = stage.get("do", stage) if isinstance(stage, dict) else {}
+        for name, stage in dvcfiles.shaped(doc.get("stages"), dict, "stages", where).items():
+            stage = dvcfiles.shaped(stage, dict, f"stages.{name}", where)
+            body = dvcfiles.shaped(stage.get("do", stage), dict, f"stages.{name}.do", where)
             wdir = dvcfiles.join(folder, str(body.get("wdir", ".")))
-            for entry in body.get("params") or []:
+            for entry in dvcfiles.shaped(body.get("params"), list, f"stages.{name}.params", where):
                 if isinstance(entry, str):
                     track(dvcfiles.join(wdir, "params.yaml"), [entry])
                 elif isinstance(entry, dict):
                     for file, keys in entry.items():
                         track(dvcfiles.join(wdir, str(file)), [str(k) for k in keys] if keys else None)
-        for file in doc.get("params") or []:
+        for file in dvcfiles.shaped(doc.get("params"), list, "params", where):
             if isinstance(file, str):
                 track(dvcfiles.join(folder, file), None)
     if root_params_exists:
