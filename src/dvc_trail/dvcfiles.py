@@ -11,11 +11,11 @@ from dvc_trail.errors import TrailError
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:
-    """`yaml.safe_load` (C loader when present); a parse error names the file and commit."""
+    """`yaml.safe_load`; a parse error names the file and commit."""
     import yaml  # here, not at the top: `trail ls` never parses YAML
 
     try:
-        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+        return yaml.safe_load(text)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import posixpath
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,13 +31,18 @@ class Revision:
 
 @dataclass
 class RevisionData:
-    """What a revision holds: its dvc.yaml and dvc.lock documents, metrics and params."""
+    """What a revision holds: its dvc.yaml documents, dvc.lock texts, metrics and params."""
 
     revision: Revision
     dvcyamls: dict[str, Any]
-    locks: dict[str, Any]
+    lock_texts: dict[str, bytes]
     metrics: Documents
     params: Documents
+
+    @cached_property
+    def locks(self) -> dict[str, Any]:
+        """dvc.lock documents, parsed only when asked (a plain diff never needs them)."""
+        return {path: _yaml(raw, path, self.revision) for path, raw in self.lock_texts.items()}
 
     def outputs(self) -> dict[str, dvcfiles.Output]:
         outs: dict[str, dvcfiles.Output] = {}
@@ -71,8 +77,8 @@ class RevisionReader:
             locks = {}
             for d in dvcyaml_paths[r]:
                 lock = posixpath.join(posixpath.dirname(d), "dvc.lock")
-                if first[r].get(lock) is not None:
-                    locks[lock] = _yaml(first[r][lock], lock, r)
+                if (raw := first[r].get(lock)) is not None:
+                    locks[lock] = raw
             param_files = params_to_read(docs, root_params_exists=True, at=r.short)
             metric_files = [m for d, doc in docs.items() for m in dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")]
             parsed.append((r, docs, locks, param_files, metric_files))
