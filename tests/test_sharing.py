@@ -21,6 +21,11 @@ from dvc_trail.sharing import secrets_in_config
 from tests.conftest import S3_ENV, commit_all, dvc, free_port, git, gto, run, trail
 
 
+def set_remote(repo: Path, key: str, value: str) -> None:
+    """`dvc remote modify --local s3remote KEY VALUE`: endpoint, timeouts, jobs of the test's S3 remote."""
+    dvc(repo, "remote", "modify", "--local", "s3remote", key, value)
+
+
 def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
@@ -63,7 +68,7 @@ def clone_as(tmp_path: Path, alice: Path, name: str, endpoint: str) -> Path:
     """A second person's clone of origin, with the same DVC remote (endpoint in their own config.local)."""
     repo = tmp_path / name
     git(tmp_path, "clone", "--quiet", str(tmp_path / "origin.git"), str(repo))
-    dvc(repo, "remote", "modify", "--local", "s3remote", "endpointurl", endpoint)
+    set_remote(repo, "endpointurl", endpoint)
     return repo
 
 
@@ -113,12 +118,12 @@ def test_endpoint_down_pushes_no_tag_and_a_retry_completes(
 ) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")  # fail fast: nothing listens there
     dead = f"http://127.0.0.1:{free_port()}"
-    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "endpointurl", dead)
+    set_remote(s3_repo, "endpointurl", dead)
     line = fails(s3_repo, "register", "iris-model", "--push")
     assert "no tag was pushed" in line and "`trail publish iris-model@v0.0.1` again" in line, line
     assert origin_tags(s3_repo) == {}
     assert "iris-model@v0.0.1" in local_tags(s3_repo)  # kept locally, to publish later
-    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "endpointurl", moto_endpoint)
+    set_remote(s3_repo, "endpointurl", moto_endpoint)
     out = trail(s3_repo, "publish", "iris-model@v0.0.1").stdout
     assert "uploaded 1" in out
     assert origin_tags(s3_repo) == {"iris-model@v0.0.1": local_tags(s3_repo)["iris-model@v0.0.1"]}
@@ -138,7 +143,7 @@ def test_upload_killed_halfway_then_resumed(
     (s3_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     commit_all(s3_repo, "400 files")
     trail(s3_repo, "register", "many")
-    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "jobs", "1")  # one upload at a time: time to kill it
+    set_remote(s3_repo, "jobs", "1")  # one upload at a time: time to kill it
 
     proc = subprocess.Popen(
         [sys.executable, "-m", "dvc_trail", "publish", "many"],
@@ -255,7 +260,7 @@ def test_doctor_checks_and_explains(s3_repo: Path, monkeypatch: pytest.MonkeyPat
     leaked = "wJalrXUtnFEMIK7MDENGbPxRfiCYEXAMPLEKEY"
     with (s3_repo / ".dvc/config").open("a") as fobj:
         fobj.write(f"    secret_access_key = {leaked}\n")
-    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "endpointurl", f"http://127.0.0.1:{free_port()}")
+    set_remote(s3_repo, "endpointurl", f"http://127.0.0.1:{free_port()}")
     git(s3_repo, "tag", "iris-model@v9.9.9")  # lightweight: gto and trail ignore it
     git(s3_repo, "tag", "-a", "-m", "x", "iris-model@1.0")  # not GTO's format
     proc = trail(s3_repo, "doctor", check=False)
@@ -272,15 +277,7 @@ def test_doctor_checks_and_explains(s3_repo: Path, monkeypatch: pytest.MonkeyPat
 
 def test_secrets_never_reach_messages(s3_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
-    dvc(
-        s3_repo,
-        "remote",
-        "modify",
-        "--local",
-        "s3remote",
-        "endpointurl",
-        f"http://bob:hunter2pw@127.0.0.1:{free_port()}",
-    )
+    set_remote(s3_repo, "endpointurl", f"http://bob:hunter2pw@127.0.0.1:{free_port()}")
     line = fails(s3_repo, "register", "iris-model", "--push")
     assert "hunter2pw" not in line and S3_ENV["AWS_SECRET_ACCESS_KEY"] not in line
 
@@ -349,17 +346,9 @@ def test_slow_endpoint_times_out_pushes_nothing_and_a_retry_completes(
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     try:
-        dvc(
-            s3_repo,
-            "remote",
-            "modify",
-            "--local",
-            "s3remote",
-            "endpointurl",
-            f"http://127.0.0.1:{silent.getsockname()[1]}",
-        )
-        dvc(s3_repo, "remote", "modify", "--local", "s3remote", "read_timeout", "2")
-        dvc(s3_repo, "remote", "modify", "--local", "s3remote", "connect_timeout", "2")
+        set_remote(s3_repo, "endpointurl", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        set_remote(s3_repo, "read_timeout", "2")
+        set_remote(s3_repo, "connect_timeout", "2")
         started = time.monotonic()
         line = fails(s3_repo, "register", "iris-model", "--push")
         assert time.monotonic() - started < 60
@@ -371,6 +360,6 @@ def test_slow_endpoint_times_out_pushes_nothing_and_a_retry_completes(
         for conn in held:
             conn.close()
         silent.close()
-    dvc(s3_repo, "remote", "modify", "--local", "s3remote", "endpointurl", moto_endpoint)
+    set_remote(s3_repo, "endpointurl", moto_endpoint)
     trail(s3_repo, "publish", "iris-model@v0.0.1")
     assert "iris-model@v0.0.1" in origin_tags(s3_repo)

@@ -78,6 +78,11 @@ def split_name(name: str) -> tuple[str, str]:
     return folder, base
 
 
+def lock_beside(dvcfile: str) -> str:
+    """The dvc.lock that goes with a dvc.yaml (same folder)."""
+    return posixpath.join(posixpath.dirname(dvcfile), "dvc.lock")
+
+
 def dvcfile_for(name: str) -> str:
     folder, _ = split_name(name)
     return f"{folder}/dvc.yaml" if folder else "dvc.yaml"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import posixpath
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -137,7 +136,7 @@ class Project:
         from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
 
         dvcfile = dvcfiles.dvcfile_for(name)
-        lockfile = posixpath.join(posixpath.dirname(dvcfile), "dvc.lock")
+        lockfile = dvcfiles.lock_beside(dvcfile)
         blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
         short = commit[:7]
         dvc_doc = _parse(blobs[f"{commit}:{dvcfile}"], f"{dvcfile} at {short}")
@@ -280,7 +279,7 @@ class Project:
 
     def _write(self, artifact: ArtifactState | None, tag: str, commit: str, message: str) -> str:
         """Create one tag, dated after the artifact's last event so every tool orders events alike."""
-        not_before = int(artifact.events[-1].created_at.timestamp()) + 1 if artifact and artifact.events else 0
+        not_before = artifact.events[-1].timestamp + 1 if artifact and artifact.events else 0
         self.git.create_tags([NewTag(tag, commit, message)], not_before=not_before)
         self.__dict__.pop("state", None)
         return tag

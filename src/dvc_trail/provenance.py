@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import posixpath
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -118,7 +117,7 @@ def lock_edges(
 
 
 def lockfile_for(name: str) -> str:
-    return posixpath.join(posixpath.dirname(dvcfiles.dvcfile_for(name)), "dvc.lock")
+    return dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
 
 
 @dataclass(frozen=True)
@@ -299,7 +298,7 @@ def impact(
     path = dvcfiles.join("", path.strip("/"))
     if md5 and rev:
         raise UsageError("give either --md5 or --rev, not both")
-    artifacts = {n: a for n, a in project.state.artifacts.items()}
+    artifacts = project.state.artifacts
     head = project.git.resolve_commit(rev or "HEAD")
     decls = _declarations(project, head, artifacts)
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]

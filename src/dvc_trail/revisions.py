@@ -65,18 +65,13 @@ class RevisionReader:
 
     def read(self, revisions: list[Revision], cached_outputs: bool = True) -> list[RevisionData]:
         dvcyaml_paths = {r: self._dvcyaml_paths(r) for r in revisions}
-        first = self._blobs(
-            {
-                r: [p for d in dvcyaml_paths[r] for p in (d, posixpath.join(posixpath.dirname(d), "dvc.lock"))]
-                for r in revisions
-            }
-        )
+        first = self._blobs({r: [p for d in dvcyaml_paths[r] for p in (d, dvcfiles.lock_beside(d))] for r in revisions})
         parsed = []
         for r in revisions:
             docs = {p: _yaml(first[r].get(p), p, r) for p in dvcyaml_paths[r]}
             locks = {}
             for d in dvcyaml_paths[r]:
-                lock = posixpath.join(posixpath.dirname(d), "dvc.lock")
+                lock = dvcfiles.lock_beside(d)
                 if (raw := first[r].get(lock)) is not None:
                     locks[lock] = raw
             param_files = params_to_read(docs, root_params_exists=True, at=r.short)
