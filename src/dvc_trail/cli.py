@@ -395,7 +395,6 @@ def demo(
     run_demo(_settings["repo"], workspace)
 
 
-
 @app.command()
 @handled
 def site(
@@ -422,6 +421,7 @@ def site(
         from dvc_trail.site.serve import serve as serve_folder
 
         serve_folder(output, port)
+
 
 # --- sharing: publish, get, verify, doctor ---------------------------------------------------
 

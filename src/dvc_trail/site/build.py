@@ -32,6 +32,8 @@ FILTER_SCRIPT = (
 )
 SCRIPT_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode()).digest()).decode() + "'"
 KEY_METRICS = 4
+RECENT = 200  # events on history.html; all of them are on the archive pages, CHUNK a page, oldest first
+CHUNK = 500
 MAX_CHARTS = 12
 
 
@@ -63,27 +65,44 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     live = {n: [v.version for v, _ in ps] for n, ps in pairs.items()}
     links = {k: model.links_at(f, index) for k, f in facts.items()}
 
+    known = sorted(artifacts)
     for name, versions in pairs.items():
         artifact = artifacts[name]
+        holders = artifact.stage_holders()
         for version, previous in versions:
             fkey = model.facts_key(name, version.commit)
-            key = model.version_key(artifact, version, previous, links.get(fkey, ()), salt)
+            stages = sorted(s for s, h in holders.items() if h is version)
+            key = model.version_key(artifact, version, previous, stages, links.get(fkey, ()), salt)
             html_rel, api_rel = paths.version_page(name, version.version), paths.version_api(name, version.version)
             if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
                 continue
-            view = model.version_view(artifact, version, previous, facts, index)
+            view = model.version_view(artifact, version, previous, facts, index, stages)
             folder.write(html_rel, pages.version(view, html_rel), key)
             folder.write(api_rel, _json(pages.version_json(view)), key)
-        view_a = model.artifact_view(artifact, every[name]["stage"] if name in every else {}, facts)
-        folder.write(paths.artifact_page(name), pages.artifact(view_a, set(artifacts)))
-        folder.write(paths.artifact_api(name), _json(pages.artifact_json(view_a)))
+        stage_map = every[name]["stage"] if name in every else {}
+        key = model.artifact_key(artifact, stage_map, known, salt)
+        html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
+        if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
+            continue
+        view_a = model.artifact_view(artifact, stage_map, facts)
+        folder.write(html_rel, pages.artifact(view_a, set(artifacts)), key)
+        folder.write(api_rel, _json(pages.artifact_json(view_a)), key)
 
     views = [model.artifact_view(a, every.get(n, {}).get("stage", {}), {}) for n, a in sorted(artifacts.items())]
     decls = {n: _decl_at_latest(a, facts) for n, a in artifacts.items()}
     history = project.history()
     folder.write("index.html", pages.index(views, decls))
     folder.write("stages.html", pages.stages(artifacts))
-    folder.write("history.html", pages.history(history, live))
+    oldest_first = history[::-1]
+    chunks = [oldest_first[i : i + CHUNK] for i in range(0, len(oldest_first), CHUNK)]
+    archive = [(f"history/{n + 1}.html", c[0]["timestamp"], c[-1]["timestamp"]) for n, c in enumerate(chunks)]
+    folder.write("history.html", pages.history(history[:RECENT], live, "history.html", archive[::-1], len(history)))
+    for (rel, _, _), chunk in zip(archive, chunks, strict=True):  # older pages keep their bytes as events are added
+        events = chunk[::-1]
+        flags = [e["version"] in live.get(e["artifact"], ()) for e in events]
+        key = hashlib.sha256(repr((salt, events, flags)).encode()).hexdigest()[:32]
+        if not folder.fresh(rel, key):
+            folder.write(rel, pages.history(events, live, rel, [], len(events), rel), key)
     folder.write(f"{paths.API}/registry.json", _json(registry))
     folder.write(f"{paths.API}/history.json", _json(history))
     folder.write(".nojekyll", b"")
@@ -98,7 +117,7 @@ def _decl_at_latest(artifact: Any, facts: dict) -> dict[str, Any] | None:
 
 
 def _json(data: Any) -> bytes:
-    return (json.dumps(data, indent=1, ensure_ascii=False, default=str) + "\n").encode()
+    return (json.dumps(data, ensure_ascii=False, default=str) + "\n").encode()  # no indent: the C encoder
 
 
 def _plain(value: Any) -> str:
@@ -268,5 +287,33 @@ class _Pages:
                 )
         return self._render("stages.html", "stages.html", board=dict(sorted(board.items())))
 
-    def history(self, events: list[dict[str, Any]], live: dict[str, list[str]]) -> bytes:
-        return self._render("history.html", "history.html", events=events, live={k: set(v) for k, v in live.items()})
+    def history(
+        self,
+        events: list[dict[str, Any]],
+        live: dict[str, list[str]],
+        rel: str,
+        archive: list[tuple[str, str, str]],
+        total: int,
+        part: str | None = None,
+    ) -> bytes:
+        alive: dict[str, set[str]] = {name: set() for name in {e["artifact"] for e in events}}
+        alive.update({k: set(v) for k, v in live.items()})
+        root = paths.relative(rel, "")
+        pages = {name: root + paths.artifact_page(name) for name in {e["artifact"] for e in events}}
+        rows = [
+            (
+                e["timestamp"][:16].replace("T", " "),
+                e["timestamp"],
+                e["artifact"],
+                pages[e["artifact"]],
+                e["event"],
+                e["version"] or "",
+                root + paths.version_page(e["artifact"], e["version"]) if e["version"] in alive[e["artifact"]] else "",
+                e["stage"] or "",
+                e["author"],
+                e["message"],
+                e["ref"],
+            )
+            for e in events
+        ]
+        return self._render("history.html", rel, rows=rows, archive=archive, total=total, part=part)

@@ -100,7 +100,9 @@ def _others(refs: list[str] | None, name: str, names: set[str]) -> list[str]:
     return [r for r in refs or [] if (n := r.rpartition("@")[0]) != name and n in names]
 
 
-def show_dict(artifact: ArtifactState, version: VersionState, f: CommitFacts | None) -> dict[str, Any]:
+def show_dict(
+    artifact: ArtifactState, version: VersionState, f: CommitFacts | None, stages: list[str]
+) -> dict[str, Any]:
     """A version as `trail show --json` prints it."""
     event = version.authoring_event
     decl = f.decls.get(artifact.name) if f else None
@@ -116,7 +118,7 @@ def show_dict(artifact: ArtifactState, version: VersionState, f: CommitFacts | N
         "created_at": event.created_at.isoformat(),
         "message": event.message,
         "commit_message": f.commit_message if f else None,
-        "stages": artifact.stages_of(version),
+        "stages": stages,
         "deprecated": not artifact.is_active,
         "path": decl.path if decl else None,
         "hash": None
@@ -215,10 +217,11 @@ def version_view(
     previous: VersionState | None,
     facts: dict[tuple[str, str], CommitFacts],
     index: HashIndex,
+    stages: list[str],
 ) -> VersionView:
     """Everything one version page shows."""
     f = facts.get(facts_key(artifact.name, version.commit))
-    show = show_dict(artifact, version, f)
+    show = show_dict(artifact, version, f, stages)
     info, error = lineage_dict(artifact, version, f, index)
     metrics_diff: dict = {}
     params_diff: dict = {}
@@ -245,12 +248,24 @@ def version_view(
 
 
 def version_key(
-    artifact: ArtifactState, version: VersionState, previous: VersionState | None, links: tuple, salt: str
+    artifact: ArtifactState,
+    version: VersionState,
+    previous: VersionState | None,
+    stages: list[str],
+    links: tuple,
+    salt: str,
 ) -> str:
     """A digest of everything a version page depends on: unchanged digest, unchanged page (no render needed)."""
     events = tuple((e.tag, e.timestamp, e.author, e.author_email, e.message) for e in version.events)
-    parts: tuple = (salt, artifact.name, version.version, version.commit, events, tuple(artifact.stages_of(version)))
+    parts: tuple = (salt, artifact.name, version.version, version.commit, events, tuple(stages))
     parts += (artifact.is_active, previous.commit if previous else None, previous.version if previous else None, links)
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def artifact_key(artifact: ArtifactState, stages: dict[str, str | None], known: list[str], salt: str) -> str:
+    """A digest of everything an artifact page depends on (its events; its versions' commits never change)."""
+    events = tuple((e.tag, e.commit, e.timestamp, e.author, e.message) for e in artifact.events)
+    parts = (salt, artifact.name, events, tuple(sorted(stages.items(), key=str)), tuple(known))
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 

@@ -2,7 +2,7 @@
 
 The manifest (`.trail-site.json`, in the folder) maps each page to a digest of what it was built from, so a
 rebuild skips rendering pages whose inputs did not change. Only `index.html`, `stages.html`, `history.html`,
-`.nojekyll`, and the `a/` and `api/` folders belong to the site: anything else already in the folder is
+`.nojekyll`, and the `a/`, `api/` and `history/` folders belong to the site: anything else already in the folder is
 left alone, and a non-empty folder without a manifest is refused rather than mixed with.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from dvc_trail.errors import TrailError
 
 MANIFEST = ".trail-site.json"
-OWNED_DIRS = ("a", "api")
+OWNED_DIRS = ("a", "api", "history")
 
 
 @dataclass(frozen=True)
@@ -85,16 +85,35 @@ class SiteFolder:
     def finish(self, warnings: list[str]) -> BuildReport:
         """Remove what this build did not produce in the site's own folders; save the manifest."""
         removed = []
-        for top in OWNED_DIRS:
-            for folder, _dirs, files in os.walk(self.root / top, topdown=False):
-                for name in files:
-                    rel = (Path(folder) / name).relative_to(self.root).as_posix()
-                    if rel not in self.produced:
-                        os.unlink(Path(folder) / name)
-                        removed.append(rel)
-                if not os.listdir(folder):
-                    os.rmdir(folder)
+        if self.keys:  # a previous build: its manifest lists every page it made
+            stale = [rel for rel in self.keys if rel not in self.produced]
+            for rel in stale:
+                try:
+                    os.unlink(self.root / rel)
+                    removed.append(rel)
+                except FileNotFoundError:
+                    pass
+                _prune(self.root, (self.root / rel).parent)
+        else:  # no manifest: anything in the site's own folders that this build did not make goes
+            for top in OWNED_DIRS:
+                for folder, _dirs, files in os.walk(self.root / top, topdown=False):
+                    for name in files:
+                        rel = (Path(folder) / name).relative_to(self.root).as_posix()
+                        if rel not in self.produced:
+                            os.unlink(Path(folder) / name)
+                            removed.append(rel)
+                    _prune(self.root, Path(folder))
         manifest = json.dumps({"format": 1, "pages": dict(sorted(self.new_keys.items()))}, indent=0)
         self.write(MANIFEST, manifest.encode())
         self.written = [w for w in self.written if w != MANIFEST]
         return BuildReport(self.root, tuple(self.written), tuple(sorted(removed)), self.unchanged, tuple(warnings))
+
+
+def _prune(root: Path, folder: Path) -> None:
+    """Remove empty folders from `folder` up to (not including) the site root."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent
