@@ -66,6 +66,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     links = {k: model.links_at(f, index) for k, f in facts.items()}
 
     known = sorted(artifacts)
+    lineages = model.Lineages(facts, index)
     for name, versions in pairs.items():
         artifact = artifacts[name]
         holders = artifact.stage_holders()
@@ -76,7 +77,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             html_rel, api_rel = paths.version_page(name, version.version), paths.version_api(name, version.version)
             if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
                 continue
-            view = model.version_view(artifact, version, previous, facts, index, stages)
+            view = model.version_view(artifact, version, previous, lineages, stages)
             folder.write(html_rel, pages.version(view, html_rel), key)
             folder.write(api_rel, _json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
@@ -88,8 +89,8 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
         folder.write(html_rel, pages.artifact(view_a, set(artifacts)), key)
         folder.write(api_rel, _json(pages.artifact_json(view_a)), key)
 
-    views = [model.artifact_view(a, every.get(n, {}).get("stage", {}), {}) for n, a in sorted(artifacts.items())]
-    decls = {n: _decl_at_latest(a, facts) for n, a in artifacts.items()}
+    views = [model.artifact_view(a, every.get(n, {}).get("stage", {}), facts, True) for n, a in pairs_of(artifacts)]
+    decls = {view.name: view.decl for view in views}
     history = project.history()
     folder.write("index.html", pages.index(views, decls))
     folder.write("stages.html", pages.stages(artifacts))
@@ -109,11 +110,23 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     return folder.finish(warnings)
 
 
-def _decl_at_latest(artifact: Any, facts: dict) -> dict[str, Any] | None:
-    latest = artifact.latest()
-    f = facts.get(model.facts_key(artifact.name, latest.commit)) if latest else None
-    decl = f.decls.get(artifact.name) if f else None
-    return decl.to_dict() if decl else None
+def pairs_of(artifacts: dict[str, Any]) -> list[tuple[str, Any]]:
+    return sorted(artifacts.items())
+
+
+def _when(stamp: str | None) -> Any:
+    """A `<time>` element for an ISO date (the markup escapes its arguments)."""
+    from markupsafe import Markup
+
+    if not stamp:
+        return "-"
+    return Markup('<time datetime="{0}">{1}</time>').format(stamp, stamp[:16].replace("T", " "))
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return diff.format_number(value)
+    return "-" if value is None else str(value)
 
 
 def _json(data: Any) -> bytes:
@@ -176,6 +189,9 @@ class _Pages:
             plain=_plain,
             metric=_metric,
             change_text=_change_text,
+            when=_when,
+            value=_value,
+            commit=self._commit,
             repo_url=repo_url,
             site_title=options.title,
             script_hash=None,
@@ -183,6 +199,14 @@ class _Pages:
         self.clone_url = repo_url
         base = options.base_url.rstrip("/") if options.base_url else None
         self.registry_url = base
+
+    def _commit(self, sha: str) -> Any:
+        """A short commit id, linked to the repository's web page when there is one."""
+        from markupsafe import Markup
+
+        if self.repo_url:
+            return Markup('<a href="{0}/commit/{1}"><code>{2}</code></a>').format(self.repo_url, sha, sha[:7])
+        return Markup('<code title="{0}">{1}</code>').format(sha, sha[:7])
 
     def salt(self) -> str:
         """A digest of the templates and options: any change re-renders every page."""

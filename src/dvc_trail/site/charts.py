@@ -101,6 +101,7 @@ def lineage_graph(info: dict[str, Any]) -> LineageGraph:
     import networkx as nx  # here: only pages with a lineage need it
 
     inputs = {i["path"]: i for i in info["inputs"]}
+    read = {d["path"] for stage in info["stages"] for d in stage["deps"]}
     graph = nx.DiGraph()
     files: dict[str, dict[str, Any]] = {}
     for stage in info["stages"]:
@@ -110,9 +111,10 @@ def lineage_graph(info: dict[str, Any]) -> LineageGraph:
             if dep.get("versions") or dep["path"] not in files:
                 files[dep["path"]] = dep
             graph.add_edge("file:" + dep["path"], sid)
-        for out in stage["outs"]:
-            files.setdefault(out["path"], out)
-            graph.add_edge(sid, "file:" + out["path"])
+        for out in stage["outs"]:  # sibling outputs that nothing in the chain reads are left out
+            if out["path"] in read or out["path"] == info["path"]:
+                files.setdefault(out["path"], out)
+                graph.add_edge(sid, "file:" + out["path"])
     for path, entry in inputs.items():
         files.setdefault(path, entry)
         graph.add_node("file:" + path)

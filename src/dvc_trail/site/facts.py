@@ -110,8 +110,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         except TrailError as err:
             partial.append((CommitFacts(commit, dvcfile, error=str(err)), [], []))
             continue
-        producers = lineage.Producers(stages)
-        leaves = {leaf.path for d in decls.values() for leaf in _leaves(stages, d.path, producers)}
+        leaves = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}  # every chain's leaves
         outs = {o.path for s in stages.values() for o in s.outs}
         unlocked = {d.path for d in decls.values() if d.path not in outs}
         facts = CommitFacts(commit, dvcfile, decls, {}, stages, raw_lock is not None, params)
@@ -139,11 +138,6 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
             continue
         done.append(CommitFacts(**{**facts.__dict__, "in_git": in_git, "commit_message": subjects.get(commit)}))
     return done
-
-
-def _leaves(stages: dict[str, StageLock], path: str, producers: lineage.Producers) -> list[FileHash]:
-    chain = lineage.upstream(stages, path, producers)
-    return lineage.leaf_inputs(chain) if chain else []
 
 
 def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:

@@ -66,11 +66,51 @@ def _scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], d
     return stages, params
 
 
+_CMD = re.compile(r"cmd: ([A-Za-z_./][\w./=,+-]*(?: [\w./=,+-]+)+|[A-Za-z_.][\w.=,+-]*/[\w./=,+-]*)\n?")
+_FILE = re.compile(r"  ([\w.-][\w./-]*):")
+_PARAM = re.compile(r"    ([A-Za-z_][\w.-]*): (-?(?:0|[1-9][0-9]*)(\.[0-9]+)?|true|false|[A-Za-z_][\w./-]*)")
+_YAML11_WORDS = {"y", "n", "yes", "no", "on", "off", "true", "false", "null"}
+
+
 def _value(section: str, key: str, where: str) -> Any:
+    """A `cmd` or `params` section; the plain shapes DVC writes are read directly, anything else by YAML."""
+    fast = _plain_cmd(section) if key == "cmd" else _plain_params(section)
+    if fast is not None:
+        return fast
     doc = dvcfiles.load_yaml(section, where)
     if not isinstance(doc, dict) or list(doc) != [key]:
         raise OffLayout
     return doc[key]
+
+
+def _plain_cmd(section: str) -> str | None:
+    match = _CMD.fullmatch(section)
+    return match[1] if match else None
+
+
+def _plain_params(section: str) -> dict[str, dict[str, Any]] | None:
+    """`params:` with files of flat `key: scalar` lines (ints, decimals, booleans, plain words), else None."""
+    lines = section.rstrip("\n").split("\n")
+    if lines[0] != "params:":
+        return None
+    found: dict[str, dict[str, Any]] = {}
+    values: dict[str, Any] | None = None
+    for line in lines[1:]:
+        if (match := _PARAM.fullmatch(line)) is not None and values is not None:
+            text = match[2]
+            if text[0] == "-" or text[0].isdigit():
+                values[match[1]] = float(text) if match[3] else int(text)
+            elif text in ("true", "false"):
+                values[match[1]] = text == "true"
+            elif text.lower() in _YAML11_WORDS:
+                return None
+            else:
+                values[match[1]] = text
+        elif (match := _FILE.fullmatch(line)) is not None and match[1] not in found:
+            values = found[match[1]] = {}
+        else:
+            return None
+    return found
 
 
 def _sections(block: str) -> dict[str, str]:

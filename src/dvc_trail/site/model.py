@@ -211,18 +211,39 @@ def upstream_changes(
     return found
 
 
+class Lineages:
+    """Each version's lineage and upstream chain, computed once per build (its page and its successor's share it)."""
+
+    def __init__(self, facts: dict[tuple[str, str], CommitFacts], index: HashIndex) -> None:
+        self.facts, self.index = facts, index
+        self.infos: dict[tuple[str, str], tuple[dict[str, Any] | None, str | None]] = {}
+        self.chains: dict[tuple[str, str], list[StageLock]] = {}
+
+    def of(self, artifact: ArtifactState, version: VersionState) -> tuple[dict[str, Any] | None, str | None]:
+        key = (artifact.name, version.version)
+        if key not in self.infos:
+            f = self.facts.get(facts_key(artifact.name, version.commit))
+            self.infos[key] = lineage_dict(artifact, version, f, self.index)
+        return self.infos[key]
+
+    def chain(self, name: str, commit: str) -> list[StageLock]:
+        if (name, commit) not in self.chains:
+            self.chains[(name, commit)] = chain_of(name, self.facts.get(facts_key(name, commit)))
+        return self.chains[(name, commit)]
+
+
 def version_view(
     artifact: ArtifactState,
     version: VersionState,
     previous: VersionState | None,
-    facts: dict[tuple[str, str], CommitFacts],
-    index: HashIndex,
+    lineages: Lineages,
     stages: list[str],
 ) -> VersionView:
     """Everything one version page shows."""
+    facts = lineages.facts
     f = facts.get(facts_key(artifact.name, version.commit))
     show = show_dict(artifact, version, f, stages)
-    info, error = lineage_dict(artifact, version, f, index)
+    info, error = lineages.of(artifact, version)
     metrics_diff: dict = {}
     params_diff: dict = {}
     upstream: list = []
@@ -230,8 +251,9 @@ def version_view(
         pf = facts.get(facts_key(artifact.name, previous.commit))
         metrics_diff = diff.diff_documents(pf.metrics if pf else {}, show["metrics"])
         params_diff = diff.diff_documents(pf.params if pf else {}, show["params"])
-        old_info = lineage_dict(artifact, previous, pf, index)[0]
-        upstream = upstream_changes(chain_of(artifact.name, pf), chain_of(artifact.name, f), old_info, info)
+        old_info = lineages.of(artifact, previous)[0]
+        old_chain = lineages.chain(artifact.name, previous.commit)
+        upstream = upstream_changes(old_chain, lineages.chain(artifact.name, version.commit), old_info, info)
     return VersionView(
         artifact.name,
         version.version,
@@ -297,15 +319,16 @@ def artifact_view(
     artifact: ArtifactState,
     stages: dict[str, str | None],
     facts: dict[tuple[str, str], CommitFacts],
+    summary: bool = False,
 ) -> ArtifactView:
-    """Everything one artifact page shows."""
+    """Everything one artifact page shows (`summary`: only what the index shows, no version rows)."""
     versions = artifact.active_versions()
     holders = artifact.stage_holders()
     latest = versions[0] if versions else None
     decl_facts = facts.get(facts_key(artifact.name, latest.commit)) if latest else None
     decl = decl_facts.decls.get(artifact.name) if decl_facts else None
     rows = []
-    for v in versions:
+    for v in [] if summary else versions:
         f = facts.get(facts_key(artifact.name, v.commit))
         event = v.authoring_event
         rows.append(

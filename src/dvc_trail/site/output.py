@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,10 +74,8 @@ class SiteFolder:
         except OSError:
             pass
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
+        tmp = path.with_name(f".{path.name}.tmp")  # one writer per folder: a fixed name is enough
+        tmp.write_bytes(data)
         os.replace(tmp, path)
         self.written.append(rel)
 
