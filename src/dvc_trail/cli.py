@@ -453,13 +453,23 @@ def get(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
     remote: RemoteOpt = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="A published registry site (`trail site`): URL or folder.")
+    ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
     from dvc_trail import fetching
 
+    if registry is not None and (repo is not None or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
     source = repo if repo is not None else str(_settings["repo"])
     with _progress("download") as bar:
-        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
+        if registry is not None:
+            from dvc_trail.site import client
+
+            result = client.get(ref, registry, out, force=force, progress=bar)
+        else:
+            result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 
