@@ -400,6 +400,34 @@ def demo(
     run_demo(_settings["repo"], workspace)
 
 
+@app.command()
+@handled
+def site(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the site into.")] = Path("site"),
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public URL of the site (for `--registry` hints).")
+    ] = None,
+    repo_url: Annotated[
+        str | None, typer.Option("--repo-url", help="Web page of the repository for commit links (default: origin).")
+    ] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then serve it on 127.0.0.1 until interrupted.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: any free port).")] = 8000,
+) -> None:
+    """Write the registry as a static web site with a JSON API under api/v1/ (only changed files are rewritten)."""
+    from dvc_trail.site.build import SiteOptions, build_site
+
+    report = build_site(_project(), output, SiteOptions(base_url=base_url, repo_url=repo_url))
+    for warning in report.warnings:
+        sys.stderr.write(f"trail: warning: {mask_secrets(warning)}\n")
+    counts = f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+    print(f"Site in {output}: {counts}")
+    print(f"Open {(output / 'index.html').resolve()}")
+    if serve:
+        from dvc_trail.site.serve import serve as serve_folder
+
+        serve_folder(output, port)
+
+
 # --- sharing: publish, get, verify, doctor ---------------------------------------------------
 
 
@@ -432,13 +460,23 @@ def get(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
     remote: RemoteOpt = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="A published registry site (`trail site`): URL or folder.")
+    ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
     from dvc_trail import fetching
 
+    if registry is not None and (repo is not None or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
     source = repo if repo is not None else str(_settings["repo"])
     with _progress("download") as bar:
-        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
+        if registry is not None:
+            from dvc_trail.site import client
+
+            result = client.get(ref, registry, out, force=force, progress=bar)
+        else:
+            result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 
