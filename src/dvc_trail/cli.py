@@ -13,6 +13,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.errors import TrailError, UsageError, mask_secrets
+from dvc_trail.escapes import for_terminal
 
 app = typer.Typer(
     name="trail",
@@ -35,8 +36,14 @@ GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to p
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"trail: error: {mask_secrets(message)}\n")
+    line = " ".join(for_terminal(mask_secrets(message)).split("\n"))
+    sys.stderr.write(f"trail: error: {line}\n")
     raise typer.Exit(code)
+
+
+def _traceback() -> None:
+    """The current exception's traceback on stderr, secrets masked (chained errors may quote URLs)."""
+    sys.stderr.write(for_terminal(mask_secrets(traceback.format_exc())))
 
 
 def handled(fn: Callable) -> Callable:
@@ -48,7 +55,7 @@ def handled(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except TrailError as err:
             if _settings["verbose"]:
-                traceback.print_exc()
+                _traceback()
             _fail(str(err), err.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -56,7 +63,7 @@ def handled(fn: Callable) -> Callable:
             raise
         except Exception as err:  # noqa: BLE001 - the edge: anything else is a bug in trail
             if _settings["verbose"]:
-                traceback.print_exc()
+                _traceback()
             _fail(f"internal error: {type(err).__name__}: {err} (rerun with --verbose for the traceback)", 3)
 
     return wrapper
