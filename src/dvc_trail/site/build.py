@@ -180,6 +180,7 @@ class _Pages:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates are package data: no stat of each template per page
         )
         self.env.globals.update(
             artifact_page=paths.artifact_page,
