@@ -226,7 +226,10 @@ class _Pages:
 
     def version(self, view: model.VersionView, rel: str) -> bytes:
         graph = charts.lineage_graph(view.lineage) if view.lineage else None
-        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote)
+        relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
+        if view.lineage:
+            relevant.update(d["path"] for s in view.lineage["stages"] for d in s["deps"])
+        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote, relevant=relevant)
 
     def version_json(self, view: model.VersionView) -> dict[str, Any]:
         return {
