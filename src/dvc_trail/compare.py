@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import diff as core
-from dvc_trail import dvcfiles
+from dvc_trail import diff, dvcfiles
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
@@ -22,14 +21,14 @@ class Comparison:
     new: RevisionData
     metrics: dict[str, dict[str, dict]]
     params: dict[str, dict[str, dict]]
-    gates: list[core.GateResult] = field(default_factory=list)
+    gates: list[diff.GateResult] = field(default_factory=list)
     directions: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {"metrics": self.metrics, "params": self.params}
 
     @property
-    def failed_gates(self) -> list[core.GateResult]:
+    def failed_gates(self) -> list[diff.GateResult]:
         return [g for g in self.gates if g.breached]
 
     def changed_artifacts(self) -> list[dict[str, Any]]:
@@ -44,6 +43,14 @@ class Comparison:
                     {"name": name, "path": decl.path, "old": a.md5 if a else None, "new": b.md5 if b else None}
                 )
         return changed
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    """What `trail report` shows: the comparison, and what changed upstream of each artifact whose content changed."""
+
+    comparison: Comparison
+    upstream: dict[str, list[dict[str, Any]]]
 
 
 def revision(project: Project, spec: str | None) -> Revision:
@@ -74,17 +81,26 @@ def compare(
     else:
         spec = f"{old_rev.commit}:{CONFIG_FILE}"
         config = parse_config(project.git.read_blobs([spec])[spec], f"{CONFIG_FILE} at {old_rev.short}")
-    rules = [core.parse_gate(g) for g in (gates if gates else config.gates)]
+    rules = [diff.parse_gate(g) for g in (gates if gates else config.gates)]
     old, new = RevisionReader(project.git).read([old_rev, new_rev])
     result = Comparison(
         old,
         new,
-        core.diff_documents(old.metrics, new.metrics, all_values),
-        core.diff_documents(old.params, new.params, all_values),
+        diff.diff_documents(old.metrics, new.metrics, all_values),
+        diff.diff_documents(old.params, new.params, all_values),
         directions=config.directions,
     )
-    result.gates = core.check_gates(rules, old.metrics, new.metrics)
+    result.gates = diff.check_gates(rules, old.metrics, new.metrics)
     return result
+
+
+def pull_request(project: Project, base: str, head: str, gates: list[str] | None = None) -> PullRequest:
+    """The comparison of BASE and HEAD plus the upstream changes of every artifact whose content changed."""
+    from dvc_trail import provenance
+
+    result = compare(project, base, head, gates=gates)
+    old, new = result.old.revision.commit, result.new.revision.commit
+    return PullRequest(result, provenance.upstream_changes(project, result.changed_artifacts(), old, new))
 
 
 def require_better(project: Project, ref: str, stage: str, metric: str) -> str:
@@ -105,10 +121,10 @@ def require_better(project: Project, ref: str, stage: str, metric: str) -> str:
     if old_value is None or new_value is None:
         where = holder.version if old_value is None else candidate.version
         raise NotFound(f"metric {metric!r} not found at {artifact.name}@{where}")
-    lower = core.lower_is_better(metric, config.directions)
-    new_text, old_text = core.format_number(new_value), core.format_number(old_value)
+    lower = diff.lower_is_better(metric, config.directions)
+    new_text, old_text = diff.format_number(new_value), diff.format_number(old_value)
     verdict = f"{metric}: {new_text} vs {old_text} for {holder.version} in {stage!r}"
-    if core.is_worse(old_value, new_value, lower):
+    if diff.is_worse(old_value, new_value, lower):
         raise TrailError(f"refusing to assign {stage!r}: {ref} is worse on {verdict}")
     return verdict
 

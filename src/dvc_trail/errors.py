@@ -22,6 +22,18 @@ class NotFound(TrailError):
     """An artifact, version, stage, revision or file that does not exist."""
 
 
+class GitError(TrailError):
+    """A git command that failed: its exit code and stderr, for callers that react to a specific failure."""
+
+    def __init__(self, command: str, returncode: int, stderr: str) -> None:
+        lines = stderr.strip().splitlines()
+        detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+        super().__init__(f"git {command} failed: {detail or f'exit code {returncode}'}")
+        self.command = command
+        self.returncode = returncode
+        self.stderr = stderr
+
+
 _SECRET_KEYS = "|".join(  # names of secrets to hide, not secrets
     [
         r"(?:aws_)?secret_access_key",

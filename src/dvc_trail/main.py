@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 
 
@@ -32,26 +31,12 @@ def main() -> None:
         typer_main()
         return
     from dvc_trail import render
-    from dvc_trail.errors import TrailError
+    from dvc_trail.edge import ErrorEdge
     from dvc_trail.git import Git
     from dvc_trail.project import Project
 
     repo, as_json, include_deprecated = fast
-    try:
+    with ErrorEdge(hint="rerun as `trail --verbose ls` for the traceback"):
         registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
         render.print_json(registry) if as_json else render.registry_table(registry)
         sys.stdout.flush()
-    except TrailError as err:
-        _exit(str(err), err.exit_code)
-    except KeyboardInterrupt:
-        _exit("interrupted", 130)
-    except BrokenPipeError:  # `trail ls | head`: the reader left, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
-    except Exception as err:  # noqa: BLE001 - the edge, as cli.handled: a bug exits 3 in one line
-        _exit(f"internal error: {type(err).__name__}: {err} (rerun as `trail --verbose ls` for the traceback)", 3)
-
-
-def _exit(message: str, code: int) -> None:
-    sys.stderr.write(f"trail: error: {message}\n")
-    sys.exit(code)

@@ -360,17 +360,17 @@ def warn(messages: list[str]) -> None:
         sys.stderr.write(f"trail: warning: skipped {message}\n")
 
 
-def upstream_summary(project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None) -> list[str]:
-    """For a PR report: what changed upstream of each artifact whose content changed between two commits."""
-    from dvc_trail.render import change_lines
-
+def upstream_changes(
+    project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """For a PR report: artifact name -> what changed upstream of it, for each artifact whose content changed."""
     if old is None or new is None:
-        return []
-    lines = []
+        return {}
+    found = {}
     for artifact in changed:
         try:
             result = compare_lineage(project, f"{artifact['name']}@{new}", f"{artifact['name']}@{old}")
         except TrailError:
             continue
-        lines += [f"`{artifact['name']}` {line}" for line in change_lines(result["changes"])]
-    return lines
+        found[artifact["name"]] = result["changes"]
+    return found

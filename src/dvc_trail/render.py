@@ -109,7 +109,7 @@ def _plain(value: Any) -> str:
 
 
 def diff_tables(comparison: Any) -> None:
-    from dvc_trail import diff as core
+    from dvc_trail import diff
 
     console = _console()
     old, new = comparison.old.revision.label, comparison.new.revision.label
@@ -118,7 +118,7 @@ def diff_tables(comparison: Any) -> None:
             console.print(f"No {title} changed between {old} and {new}.")
             continue
         rows = [
-            [path, key, core.format_number(e["old"]), core.format_number(e["new"]), core.format_change(e)]
+            [path, key, diff.format_number(e["old"]), diff.format_number(e["new"]), diff.format_change(e)]
             for path, keys in values.items()
             for key, e in keys.items()
         ]

@@ -17,7 +17,6 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Any
 
 from dvc_trail import dvc
-from dvc_trail import git as gitops
 from dvc_trail.dvc import DataObject, DataRef, MissingManifest, RemoteStore
 from dvc_trail.errors import NotFound, TrailError, UsageError, mask_secrets
 from dvc_trail.git import Git
@@ -87,7 +86,7 @@ def publish(project: Project, ref: str, remote: str | None = None, git_remote: s
     """Upload every object of a version, check each is on the DVC remote, then push its tags atomically."""
     artifact, version = project.resolve(ref)
     target = version_data(project, artifact, version)
-    gitops.remote_url(project.git, git_remote)  # fail before a long upload, not after
+    project.git.remote_url(git_remote)  # fail before a long upload, not after
     label, objects, uploaded = upload(project, target, remote)
     result = PublishResult(target.ref, label, objects, uploaded, git_remote, target.commit)
     _push_version_tags(project, artifact.name, version.version, git_remote, result)
@@ -132,7 +131,7 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
     """One atomic push of the version's tags; a stage tag someone took meanwhile is renumbered once."""
     for attempt in range(2):
         events = _find(project, name, version).events
-        push = gitops.push_atomic(project.git, git_remote, [f"refs/tags/{e.tag}" for e in events])
+        push = project.git.push_atomic(git_remote, [f"refs/tags/{e.tag}" for e in events])
         if not push.rejected:
             result.pushed = [r.removeprefix("refs/tags/") for r in push.pushed]
             result.up_to_date = [r.removeprefix("refs/tags/") for r in push.up_to_date]
@@ -159,10 +158,10 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
 
 def _take_remote_tags(project: Project, name: str, taken: list[str], git_remote: str, result: PublishResult) -> None:
     """Drop our local tags that lost the race, fetch the artifact's tags from the remote, reload the registry."""
-    for tag, oid in gitops.tag_targets(project.git, taken).items():
-        gitops.delete_tag(project.git, tag, oid)
+    for tag, oid in project.git.tag_targets(taken).items():
+        project.git.delete_tag(tag, oid)
     try:
-        gitops.fetch_tags(project.git, git_remote, _tag_patterns(name))
+        project.git.fetch_tags(git_remote, _tag_patterns(name))
     except TrailError as err:
         result.notes.append(f"some local tags of {name} differ from {git_remote}'s and were kept ({err})")
     project.refresh()
@@ -208,7 +207,7 @@ def register_and_publish(
     project: Project, name: str, remote: str | None = None, git_remote: str = "origin", **register: Any
 ) -> PublishResult:
     """`trail register ... --push`: create the tag, then take the publish path (a failed upload keeps it local)."""
-    gitops.remote_url(project.git, git_remote)
+    project.git.remote_url(git_remote)
     tag = project.register(name, **register)
     parsed = parse_tag(tag)
     result = publish(project, f"{name}@{parsed.version if parsed else ''}", remote, git_remote)
@@ -225,7 +224,7 @@ def assign_and_publish(
     git_remote: str = "origin",
 ) -> PublishResult:
     """`trail assign ... --push`: a stage tag whose `#N` someone took meanwhile is renumbered and pushed again."""
-    gitops.remote_url(project.git, git_remote)
+    project.git.remote_url(git_remote)
     tag = project.assign(ref, stage, message=message)
     artifact, version = project.resolve(ref)
     target = version_data(project, artifact, version)
@@ -266,7 +265,7 @@ class Registry:
 def open_registry(repo: str | os.PathLike | None, name: str) -> Iterator[Registry]:
     """A repository's registry by path (work tree or bare) or URL (fetched blob-less, depth 1, one artifact's tags)."""
     location = os.fspath(repo) if repo is not None else "."
-    kind = gitops.repo_kind(Path(location)) if os.path.exists(location) else None
+    kind = Git.repo_kind(Path(location)) if os.path.exists(location) else None
     if kind == "worktree":
         yield Registry(Project.open(location), kind, location)
         return
@@ -276,7 +275,7 @@ def open_registry(repo: str | os.PathLike | None, name: str) -> Iterator[Registr
     if os.path.exists(location):
         raise TrailError(f"not a git repository: {location}")
     with tempfile.TemporaryDirectory(prefix="trail-registry-") as tmp:
-        git = gitops.fetch_registry_copy(location, Path(tmp) / "registry.git", _tag_patterns(name))
+        git = Git.fetch_registry_copy(location, Path(tmp) / "registry.git", _tag_patterns(name))
         project = Project(git)
         if name not in project.state.artifacts:
             raise NotFound(f"artifact {name!r} has no registry tags in {location}")
@@ -499,14 +498,14 @@ def doctor(path: str | os.PathLike, remote: str | None = None, git_remote: str =
     checks: list[Check] = []
     try:
         project = Project.open(os.fspath(path))
-        checks.append(Check("git", True, f"git {gitops.git_version()}, repository {project.git.root}"))
+        checks.append(Check("git", True, f"git {Git.version()}, repository {project.git.root}"))
     except TrailError as err:
         return [Check("git", False, str(err), "install git and run trail inside a git repository (`git init`)")]
-    who = gitops.identity(project.git)
+    who = project.git.identity()
     fix = "git config user.name NAME && git config user.email EMAIL"
     checks.append(Check("git identity", who is not None, who or "git does not know who you are", fix))
     try:
-        url = gitops.remote_url(project.git, git_remote)
+        url = project.git.remote_url(git_remote)
         checks.append(Check("git remote", True, f"{git_remote} -> {url}"))
     except TrailError as err:
         checks.append(Check("git remote", False, str(err), f"git remote add {git_remote} URL (publish pushes there)"))
@@ -537,7 +536,7 @@ def _remote_check(root: Path, remote: str | None) -> Check:
 def _credentials_check(project: Project) -> Check:
     git = project.git
     problems = []
-    tracked = gitops.tracked(git, [".dvc/config", ".dvc/config.local"])
+    tracked = git.tracked([".dvc/config", ".dvc/config.local"])
     if ".dvc/config.local" in tracked:
         problems.append(".dvc/config.local is tracked by git")
     config = git.root / ".dvc" / "config"
