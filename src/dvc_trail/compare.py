@@ -9,8 +9,9 @@ from dvc_trail import diff, dvcfiles
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
-from dvc_trail.registry import parse_ref, resolve
+from dvc_trail.registry import lookup, parse_ref
 from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader
+from dvc_trail.shorthand import at
 
 
 @dataclass
@@ -62,7 +63,7 @@ def revision(project: Project, spec: str | None) -> Revision:
     if "#" in spec or "@v" in spec:
         ref = parse_ref(spec)
         if ref.name in project.state.artifacts:
-            return Revision(spec, resolve(project.state, ref).commit)
+            return Revision(spec, lookup(project.state, ref).commit)
     return Revision(spec, project.git.resolve_commit(spec))
 
 
@@ -108,7 +109,7 @@ def require_better(project: Project, ref: str, stage: str, metric: str) -> str:
 
     Returns a one-line verdict for the log; raises TrailError when the candidate is worse.
     """
-    artifact, candidate = project.resolve(ref)
+    artifact, candidate = project.lookup(ref)
     holder = artifact.stage_holders().get(stage)
     if holder is None:
         return f"no version holds {stage!r} yet: nothing to compare {metric} with"
@@ -152,7 +153,7 @@ def trend(project: Project, name: str) -> list[dict[str, Any]]:
         raw = docs[f"{v.commit}:{dvcfile}"]
         if raw not in by_content:
             by_content[raw] = dvcfiles.metric_paths(
-                _load(raw, dvcfile, v.commit), dvcfile, f"{dvcfile} at {v.commit[:7]}"
+                dvcfiles.load_blob(raw, dvcfile, v.commit), dvcfile, at(dvcfile, v.commit)
             )
         paths[v.commit] = by_content[raw]
     blobs = project.git.read_blobs([f"{c}:{p}" for c, ps in paths.items() for p in ps])
@@ -163,7 +164,7 @@ def trend(project: Project, name: str) -> list[dict[str, Any]]:
         for path in paths[v.commit]:
             raw = blobs.get(f"{v.commit}:{path}")
             if raw is not None:
-                where = f"{path} at {v.commit[:7]}"
+                where = at(path, v.commit)
                 metrics[path] = dvcfiles.metrics_document(raw, path, where)
         rows.append(
             {
@@ -175,7 +176,3 @@ def trend(project: Project, name: str) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-def _load(raw: bytes | None, path: str, commit: str) -> Any:
-    return None if raw is None else dvcfiles.load_yaml(raw, f"{path} at {commit[:7]}")

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.errors import TrailError
+from dvc_trail.shorthand import at
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:
@@ -20,6 +21,11 @@ def load_yaml(text: bytes | str, where: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
         raise TrailError(f"malformed YAML in {where}{line}") from None
+
+
+def load_blob(raw: bytes | None, path: str, commit: str) -> Any:
+    """The YAML document in a blob read from git at a commit, or None when the file is not there."""
+    return None if raw is None else load_yaml(raw, at(path, commit))
 
 
 def join(folder: str, path: str) -> str:

@@ -30,7 +30,7 @@ def main() -> None:
 
         typer_main()
         return
-    from dvc_trail import render
+    from dvc_trail import plain
     from dvc_trail.edge import ErrorEdge
     from dvc_trail.git import Git
     from dvc_trail.project import Project
@@ -38,5 +38,5 @@ def main() -> None:
     repo, as_json, include_deprecated = fast
     with ErrorEdge(hint="rerun as `trail --verbose ls` for the traceback"):
         registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
-        render.print_json(registry) if as_json else render.registry_table(registry)
+        plain.print_json(registry) if as_json else plain.registry_table(registry)
         sys.stdout.flush()

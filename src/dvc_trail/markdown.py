@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dvc_trail import diff
+from dvc_trail.shorthand import short
 
 if TYPE_CHECKING:
     from dvc_trail.compare import Comparison
+    from dvc_trail.provenance import Lineage
 
 REPORT_MARKER = "<!-- trail-report -->"
 
@@ -97,10 +99,10 @@ def report(comparison: Comparison, upstream: dict[str, list[dict[str, Any]]] | N
 
 
 def _short(md5: str | None) -> str:
-    return f"`{md5[:10]}`" if md5 else "-"
+    return f"`{short(md5)}`" if md5 else "-"
 
 
-def card(info: dict, lineage: dict) -> str:
+def card(info: dict, lineage: Lineage) -> str:
     """A model card: identity, metadata from dvc.yaml, stages, metrics, params and a lineage summary."""
     from dvc_trail.render import _short_hash, input_note
 
@@ -134,8 +136,8 @@ def card(info: dict, lineage: dict) -> str:
     param_rows = [[p, k, _cell(v)] for p, flat in info["params"].items() for k, v in flat.items()]
     lines.append(_table(["File", "Param", "Value"], param_rows) if param_rows else "_No params._")
     lines += ["", "## Lineage", ""]
-    lines += [f"- stage `{s['stage']}`: `{s['cmd']}`" for s in lineage["stages"]]
-    named = {d["path"]: d["versions"] for s in lineage["stages"] for d in s["deps"] if d.get("versions")}
+    lines += [f"- stage `{s['stage']}`: `{s['cmd']}`" for s in lineage.stages]
+    named = {d["path"]: d["versions"] for s in lineage.stages for d in s["deps"] if d.get("versions")}
     lines += [f"- uses `{path}` = {', '.join(versions)}" for path, versions in named.items()]
-    lines += [f"- input `{i['path']}` ({_short_hash(i['md5'])}): {input_note(i)}" for i in lineage["inputs"]]
+    lines += [f"- input `{i['path']}` ({_short_hash(i['md5'])}): {input_note(i)}" for i in lineage.inputs]
     return "\n".join(lines) + "\n"

@@ -103,7 +103,9 @@ class VersionState:
         self.stage_events: dict[str, list[Event]] = {}
 
     def __repr__(self) -> str:
-        return f"VersionState({self.artifact}@{self.version} at {self.commit[:7]})"
+        from dvc_trail.shorthand import short
+
+        return f"VersionState({self.artifact}@{self.version} at {short(self.commit)})"
 
     @property
     def discovered(self) -> bool:
@@ -323,7 +325,7 @@ def parse_ref(ref: str) -> Ref:
     return Ref(validate_name(ref))
 
 
-def resolve(state: RegistryState, ref: Ref) -> VersionState:
+def lookup(state: RegistryState, ref: Ref) -> VersionState:
     """The version a reference points at now, or a NotFound naming what is missing."""
     artifact = state.artifact(ref.name)
     if ref.version:
@@ -342,6 +344,28 @@ def resolve(state: RegistryState, ref: Ref) -> VersionState:
     if latest is None:
         raise NotFound(f"{ref.name} has no active registered version")
     return latest
+
+
+def listing(state: RegistryState, stages: list[str] | None, include_deprecated: bool = False) -> dict[str, dict]:
+    """The registry as `gto show --json` prints it: each artifact's latest version and stage holders.
+
+    `stages` are the stages to list (gto's `.gto` list); None lists every stage in use, deprecated artifacts' too.
+    """
+    every = {name: artifact.stage_holders() for name, artifact in state.artifacts.items()}
+    if stages is None:
+        stages = sorted({s for holders in every.values() for s in holders})
+    result = {}
+    for name, artifact in state.artifacts.items():
+        if not (artifact.is_active or include_deprecated):
+            continue
+        latest, holders = artifact.latest(), every[name]
+        result[name] = {
+            "version": latest.version if latest else None,
+            "stage": {s: holders[s].version if s in holders else None for s in stages},
+            "registered": True,
+            "active": artifact.is_active,
+        }
+    return result
 
 
 def require_version_ref(ref: str) -> Ref:

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from dvc_trail.plain import print_json, registry_table
+from dvc_trail.shorthand import at, short
 
-def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=4, ensure_ascii=False, default=str) + "\n")
+if TYPE_CHECKING:
+    from dvc_trail.compare import Comparison
+    from dvc_trail.provenance import Lineage, LineageChanges
+    from dvc_trail.sharing import PublishResult
+
+__all__ = ["print_json", "registry_table"]  # re-exported: commands print everything through this module
 
 
 def _console():
@@ -31,26 +36,6 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
     for row in rows:
         table.add_row(*("-" if v is None else str(v) for v in row))
     return table
-
-
-def registry_table(registry: dict[str, dict]) -> None:
-    """Plain aligned columns, no rich: `trail ls` stays as fast as its JSON."""
-    if not registry:
-        print("No artifacts registered yet: run `trail register NAME`.")
-        return
-    stages = sorted({s for a in registry.values() for s in a["stage"]})
-    rows = [
-        [
-            name + ("" if a["active"] else " (deprecated)"),
-            a["version"] or "-",
-            *(a["stage"].get(s) or "-" for s in stages),
-        ]
-        for name, a in sorted(registry.items())
-    ]
-    header = ["name", "latest", *(f"#{s}" for s in stages)]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
 def version_details(info: dict) -> None:
@@ -94,7 +79,7 @@ def history_table(events: list[dict]) -> None:
             e["event"],
             e["version"],
             e["stage"],
-            e["commit"][:7],
+            short(e["commit"]),
             e["ref"],
         ]
         for e in events
@@ -108,7 +93,8 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def diff_tables(comparison: Any) -> None:
+def diff_tables(comparison: Comparison) -> None:
+    """Print the metric and param changes of a comparison as tables, then each gate's verdict."""
     from dvc_trail import diff
 
     console = _console()
@@ -129,18 +115,18 @@ def diff_tables(comparison: Any) -> None:
 
 def trend_table(name: str, rows: list[dict]) -> None:
     keys = sorted({f"{p}:{k}" for r in rows for p, flat in r["metrics"].items() for k in flat})
-    short = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
+    column = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
     table_rows = []
     for r in rows:
         values = {f"{p}:{k}": v for p, flat in r["metrics"].items() for k, v in flat.items()}
-        table_rows.append([r["version"], ", ".join(r["stages"]), r["commit"][:7], *(values.get(k) for k in keys)])
+        table_rows.append([r["version"], ", ".join(r["stages"]), short(r["commit"]), *(values.get(k) for k in keys)])
     _console().print(
-        _table(f"{name}: metrics by version", ["version", "stages", "commit", *(short[k] for k in keys)], table_rows)
+        _table(f"{name}: metrics by version", ["version", "stages", "commit", *(column[k] for k in keys)], table_rows)
     )
 
 
 def _short_hash(md5: str | None) -> str:
-    return "-" if not md5 else (md5[:8] + (".dir" if md5.endswith(".dir") else ""))
+    return "-" if not md5 else (short(md5) + (".dir" if md5.endswith(".dir") else ""))
 
 
 def input_note(entry: dict) -> str:
@@ -153,19 +139,20 @@ def input_note(entry: dict) -> str:
             " (frozen)" if entry.get("frozen") else ""
         )
     if entry["kind"] == "code":
-        return f"code, last changed in {entry['last_commit'][:7]}"
+        return f"code, last changed in {short(entry['last_commit'])}"
     return entry["kind"]
 
 
-def lineage_text(info: dict) -> None:
+def lineage_text(info: Lineage) -> None:
+    """Print a lineage for people: the version, then each upstream stage with its params, inputs and outputs."""
     from rich.markup import escape
 
     console = _console()
-    inputs = {i["path"]: i for i in info["inputs"]}
-    title = f"{info['name']}@{info['version']}" if info["version"] else f"{info['name']} at {info['commit'][:7]}"
-    console.print(f"[bold]{escape(title)}[/bold]  {escape(info['path'])}  md5 {_short_hash(info['md5'])}")
-    console.print(f"commit {info['commit']}  by {escape(str(info['author']))}  {info['created_at']}")
-    for stage in info["stages"]:
+    inputs = {i["path"]: i for i in info.inputs}
+    title = f"{info.name}@{info.version}" if info.version else at(info.name, info.commit)
+    console.print(f"[bold]{escape(title)}[/bold]  {escape(info.path)}  md5 {_short_hash(info.md5)}")
+    console.print(f"commit {info.commit}  by {escape(str(info.author))}  {info.created_at}")
+    for stage in info.stages:
         console.print(f"\n[bold]stage {escape(stage['stage'])}[/bold]: {escape(str(stage['cmd']))}")
         for file, values in stage["params"].items():
             pairs = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -178,14 +165,15 @@ def lineage_text(info: dict) -> None:
             console.print(f"  <- {escape(dep['path'])}  {_short_hash(dep['md5'])}  {escape(note)}")
         for out in stage["outs"]:
             console.print(f"  -> {escape(out['path'])}  {_short_hash(out['md5'])}")
-    if not info["stages"]:
-        for entry in info["inputs"]:
+    if not info.stages:
+        for entry in info.inputs:
             console.print(f"  {escape(entry['path'])}  {_short_hash(entry['md5'])}  {escape(input_note(entry))}")
 
 
-def lineage_changes(result: dict) -> None:
-    changes = result["changes"]
-    print(f"Upstream of {result['ref']} ({result['commit'][:7]}) vs {result['vs']} ({result['vs_commit'][:7]}):")
+def lineage_changes(result: LineageChanges) -> None:
+    """Print what changed upstream between two versions, one line per change."""
+    changes = result.changes
+    print(f"Upstream of {result.ref} ({short(result.commit)}) vs {result.vs} ({short(result.vs_commit)}):")
     if not changes:
         print("  nothing changed upstream")
     for line in change_lines(changes):
@@ -211,6 +199,12 @@ def change_lines(changes: list[dict]) -> list[str]:
     return lines
 
 
+def warnings(messages: list[str]) -> None:
+    """Print each warning (a commit skipped as unreadable) as one `trail: warning:` line on stderr."""
+    for message in messages:
+        sys.stderr.write(f"trail: warning: skipped {message}\n")
+
+
 def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
     _console().print(_table(None, columns, rows))
 
@@ -218,7 +212,8 @@ def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
 # --- sharing: publish, verify, doctor ------------------------------------------------------------
 
 
-def publish_report(result: Any) -> None:
+def publish_report(result: PublishResult) -> None:
+    """Print what publish did: the tag created, objects uploaded, refs pushed."""
     if result.tag:
         print(f"Created tag {result.tag!r}")
     sent = f"uploaded {result.uploaded}, " if result.uploaded else ""
@@ -226,7 +221,7 @@ def publish_report(result: Any) -> None:
     for note in result.notes:
         print(f"Note: {note}")
     pushed = ", ".join(result.pushed) or "nothing new"
-    print(f"Pushed to {result.git_remote} (atomic, commit {result.commit[:7]}): {pushed}")
+    print(f"Pushed to {result.git_remote} (atomic, commit {short(result.commit)}): {pushed}")
     if result.up_to_date:
         print(f"Already there: {', '.join(result.up_to_date)}")
 

@@ -13,6 +13,7 @@ from dvc_trail import dvcfiles
 from dvc_trail.diff import Documents
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
+from dvc_trail.shorthand import short
 
 WORKSPACE = "workspace"
 
@@ -26,7 +27,7 @@ class Revision:
 
     @property
     def short(self) -> str:
-        return self.commit[:7] if self.commit else WORKSPACE
+        return short(self.commit) if self.commit else WORKSPACE
 
 
 @dataclass

@@ -84,7 +84,7 @@ class PublishResult:
 
 def publish(project: Project, ref: str, remote: str | None = None, git_remote: str = "origin") -> PublishResult:
     """Upload every object of a version, check each is on the DVC remote, then push its tags atomically."""
-    artifact, version = project.resolve(ref)
+    artifact, version = project.lookup(ref)
     target = version_data(project, artifact, version)
     project.git.remote_url(git_remote)  # fail before a long upload, not after
     label, objects, uploaded = upload(project, target, remote)
@@ -226,7 +226,7 @@ def assign_and_publish(
     """`trail assign ... --push`: a stage tag whose `#N` someone took meanwhile is renumbered and pushed again."""
     project.git.remote_url(git_remote)
     tag = project.assign(ref, stage, message=message)
-    artifact, version = project.resolve(ref)
+    artifact, version = project.lookup(ref)
     target = version_data(project, artifact, version)
     label, objects, uploaded = upload(project, target, remote)
     result = PublishResult(target.ref, label, objects, uploaded, git_remote, target.commit, tag=tag)
@@ -283,7 +283,7 @@ def open_registry(repo: str | os.PathLike | None, name: str) -> Iterator[Registr
 
 
 def _resolve_in(registry: Registry, ref: str) -> tuple[Resolved, VersionData]:
-    artifact, version = registry.project.resolve(ref)
+    artifact, version = registry.project.lookup(ref)
     target = version_data(registry.project, artifact, version)
     resolved = Resolved(
         artifact.name,
@@ -411,7 +411,7 @@ def verify(
     if (ref is None) == (not all_versions):
         raise UsageError("give a REF or --all (not both)")
     if ref is not None:
-        targets = [project.resolve(ref)]
+        targets = [project.lookup(ref)]
     else:
         targets = [(a, v) for a in project.state.artifacts.values() for v in a.active_versions(True)]
     checks: list[tuple[VersionCheck, VersionData | None, list[DataObject]]] = []

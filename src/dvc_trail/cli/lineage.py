@@ -9,6 +9,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.cli.app import JsonOpt, RefArg, command, project
+from dvc_trail.shorthand import short
 
 
 @command()
@@ -28,16 +29,15 @@ def lineage(
     registry = project(ctx)
     if vs:
         changes = provenance.compare_lineage(registry, ref, vs)
-        render.print_json(changes) if json else render.lineage_changes(changes)
+        render.print_json(changes.to_dict()) if json else render.lineage_changes(changes)
         return
     info = provenance.lineage_of(registry, ref)
-    info.pop("_chain")
     if mermaid or dot:
         from dvc_trail import graphs
 
         print(graphs.mermaid(info) if mermaid else graphs.dot(info), end="")
     elif json:
-        render.print_json(info)
+        render.print_json(info.to_dict())
     else:
         render.lineage_text(info)
 
@@ -54,15 +54,15 @@ def impact(
     """Which registered versions (and which in prod) were built from PATH at a given hash."""
     from dvc_trail import provenance
 
-    matches, warnings, wanted = provenance.impact(project(ctx, details=False), path, md5=md5, rev=rev, stage=stage)
-    provenance.warn(warnings)
+    found = provenance.impact(project(ctx, details=False), path, md5=md5, rev=rev, stage=stage)
+    render.warnings(found.warnings)
     if json:
-        render.print_json(matches)
-    elif not matches:
-        print(f"No registered version used {path} at {wanted[:12]}.")
+        render.print_json(found.matches)
+    elif not found.matches:
+        print(f"No registered version used {path} at {short(found.md5)}.")
     else:
-        print(f"{len(matches)} registered version(s) used {path} at {wanted[:12]}:")
-        rows = [[m["name"], m["version"], m["commit"][:7], ", ".join(m["stages"])] for m in matches]
+        print(f"{len(found.matches)} registered version(s) used {path} at {short(found.md5)}:")
+        rows = [[m["name"], m["version"], short(m["commit"]), ", ".join(m["stages"])] for m in found.matches]
         render.simple_table(["name", "version", "commit", "stages"], rows)
 
 
