@@ -26,10 +26,12 @@ class Comparison:
     directions: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The diff as `trail diff --json` prints it (DVC's metrics and params diff shape)."""
         return {"metrics": self.metrics, "params": self.params}
 
     @property
     def failed_gates(self) -> list[diff.GateResult]:
+        """The gates that failed."""
         return [g for g in self.gates if g.breached]
 
     def changed_artifacts(self) -> list[dict[str, Any]]:

@@ -51,6 +51,7 @@ class ArtifactDecl:
     dvcfile: str = "dvc.yaml"
 
     def to_dict(self) -> dict:
+        """The declaration as `trail show --json` prints it."""
         return {
             "path": self.path,
             "type": self.type,
@@ -75,6 +76,7 @@ class Output:
 
     @property
     def is_dir(self) -> bool:
+        """Whether the hash names a directory manifest (`.dir`)."""
         return self.md5.endswith(".dir")
 
 
@@ -90,6 +92,7 @@ def lock_beside(dvcfile: str) -> str:
 
 
 def dvcfile_for(name: str) -> str:
+    """The dvc.yaml that declares an artifact (`dir:name` lives in `dir/dvc.yaml`)."""
     folder, _ = split_name(name)
     return f"{folder}/dvc.yaml" if folder else "dvc.yaml"
 

@@ -23,6 +23,7 @@ def _fast_ls(args: list[str]) -> tuple[str, bool, bool] | None:
 
 def main() -> None:
     # A short-lived process that builds many small objects (one per tag): collect garbage 70x less often.
+    """Run `trail`: the fast `ls` path without Typer, everything else through the cli package."""
     gc.set_threshold(50_000, 20, 20)
     fast = _fast_ls(sys.argv[1:])
     if fast is None:

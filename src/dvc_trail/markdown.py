@@ -35,6 +35,7 @@ def change_cell(key: str, entry: dict, directions: dict[str, str]) -> str:
 
 
 def metrics_table(metrics: dict[str, dict[str, dict]], old: str, new: str, directions: dict[str, str]) -> str:
+    """A Markdown table of metric changes, coloured by whether each change is good."""
     if not metrics:
         return "_No metric changed._"
     rows = [
@@ -46,6 +47,7 @@ def metrics_table(metrics: dict[str, dict[str, dict]], old: str, new: str, direc
 
 
 def params_table(params: dict[str, dict[str, dict]], old: str, new: str) -> str:
+    """A Markdown table of param changes."""
     if not params:
         return "_No param changed._"
     rows = [[path, key, _cell(e["old"]), _cell(e["new"])] for path, keys in params.items() for key, e in keys.items()]
@@ -53,6 +55,7 @@ def params_table(params: dict[str, dict[str, dict]], old: str, new: str) -> str:
 
 
 def diff_markdown(comparison: Comparison) -> str:
+    """`trail diff --md`: the metric and param tables, and the gates when any ran."""
     old, new = comparison.old.revision, comparison.new.revision
     a, b = f"`{old.label}`", f"`{new.label}`"
     parts = [
@@ -68,6 +71,7 @@ def diff_markdown(comparison: Comparison) -> str:
 
 
 def gates_list(results: list[diff.GateResult]) -> str:
+    """A Markdown list of gate verdicts."""
     return "\n".join(f"- {'❌' if r.breached else '✅'} {r.message}" for r in results)
 
 

@@ -48,10 +48,12 @@ class Project:
 
     @classmethod
     def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+        """The registry of the repository containing PATH."""
         return cls(Git.discover(path), details)
 
     @cached_property
     def state(self) -> RegistryState:
+        """The registry state from every tag (read once, with one for-each-ref)."""
         records, names = self.git.tags(self.details)
         self.tag_names = set(names)
         return build_state(records, names)
@@ -216,6 +218,7 @@ class Project:
         return self._write(artifact, tag, commit, message or tags.message(Action.REGISTER, name, version))
 
     def assign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag a stage assignment of a registered version; returns the tag."""
         tags.validate_stage(stage)
         allowed = self.allowed_stages()
         if allowed is not None and stage not in allowed:
@@ -229,6 +232,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def unassign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag the removal of a stage from a version; returns the tag."""
         tags.validate_stage(stage)
         artifact, version = self._registered(ref)
         if stage not in version.active_stages():
@@ -238,6 +242,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deregister(self, ref: str, message: str | None = None) -> str:
+        """Tag the withdrawal of a version; returns the tag."""
         artifact, version = self._registered(ref)
         tag = tags.deregister_tag(artifact.name, version.version)
         if tag in self.tag_names:
@@ -246,6 +251,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deprecate(self, name: str, message: str | None = None) -> str:
+        """Tag the deprecation of an artifact; returns the tag."""
         artifact = self.state.artifact(tags.validate_name(name))
         if not artifact.is_active:
             raise TrailError(f"{name} is already deprecated")

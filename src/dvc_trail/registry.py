@@ -65,6 +65,7 @@ class Event(NamedTuple):
 
     @property
     def order(self) -> tuple[int, int]:
+        """The replay order: tag date, then position in the replay."""
         return (self.timestamp, self.seq)
 
     def to_dict(self) -> dict:
@@ -109,14 +110,17 @@ class VersionState:
 
     @property
     def discovered(self) -> bool:
+        """Whether the version is only a commit holding stages (no version tag)."""
         return not (self.registrations or self.deregistrations)
 
     @property
     def is_registered(self) -> bool:
+        """Whether a registration tag names this version."""
         return bool(self.registrations)
 
     @property
     def is_active(self) -> bool:
+        """Whether the version counts: registered and not deregistered since."""
         direct = self.registrations + self.deregistrations
         if direct:
             return max(direct, key=lambda e: e.order).action is Action.REGISTER
@@ -124,16 +128,19 @@ class VersionState:
 
     @property
     def authoring_event(self) -> Event:
+        """The event that made the version: its newest registration, else its newest event."""
         if self.registrations:
             return _latest(self.registrations)
         return _latest(self.events)
 
     @property
     def created_at(self) -> datetime:
+        """When the version was made (the date of its authoring event)."""
         return self.authoring_event.created_at
 
     @property
     def events(self) -> list[Event]:
+        """Every event of the version, in time order."""
         events = self.registrations + self.deregistrations
         events += [e for evs in self.stage_events.values() for e in evs]
         return sorted(events, key=lambda e: e.order)
@@ -160,6 +167,7 @@ class ArtifactState:
 
     @property
     def is_active(self) -> bool:
+        """Whether the artifact is listed: it has events and the newest is not a deprecation."""
         return bool(self.events) and _latest(self.events).action is not Action.DEPRECATE
 
     def active_versions(self, include_unregistered: bool = False) -> list[VersionState]:
@@ -170,6 +178,7 @@ class ArtifactState:
         return registered[::-1] + bare[::-1]
 
     def latest(self) -> VersionState | None:
+        """The highest active registered version, or None."""
         versions = self.active_versions()
         return versions[0] if versions else None
 
@@ -184,9 +193,11 @@ class ArtifactState:
         return holders
 
     def stages_of(self, version: VersionState) -> list[str]:
+        """The stages a version holds now, sorted."""
         return sorted(s for s, v in self.stage_holders().items() if v is version)
 
     def find(self, version: str) -> VersionState | None:
+        """The registered version named VERSION, or None."""
         for v in self.versions:
             if v.version == version and v.is_registered:
                 return v
@@ -201,6 +212,7 @@ class RegistryState:
         self.counters: dict[str, int] = {}
 
     def artifact(self, name: str) -> ArtifactState:
+        """The artifact named NAME, or a NotFound listing the known ones."""
         try:
             return self.artifacts[name]
         except KeyError:

@@ -39,6 +39,7 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
 
 
 def version_details(info: dict) -> None:
+    """Print `trail show` for people: identity, hash, metadata, then metric and param tables."""
     from rich.markup import escape
 
     console = _console()
@@ -69,6 +70,7 @@ def version_details(info: dict) -> None:
 
 
 def history_table(events: list[dict]) -> None:
+    """Print registry events as a table, newest first."""
     if not events:
         print("No registry events.")
         return
@@ -114,6 +116,7 @@ def diff_tables(comparison: Comparison) -> None:
 
 
 def trend_table(name: str, rows: list[dict]) -> None:
+    """Print each version's metrics as one table row."""
     keys = sorted({f"{p}:{k}" for r in rows for p, flat in r["metrics"].items() for k in flat})
     column = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
     table_rows = []
@@ -181,6 +184,7 @@ def lineage_changes(result: LineageChanges) -> None:
 
 
 def change_lines(changes: list[dict]) -> list[str]:
+    """One line for people per upstream change (command, param, dependency, output)."""
     lines = []
     for c in changes:
         if c["kind"] == "stage":
@@ -206,6 +210,7 @@ def warnings(messages: list[str]) -> None:
 
 
 def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
+    """Print rows under the given column names."""
     _console().print(_table(None, columns, rows))
 
 
@@ -227,6 +232,7 @@ def publish_report(result: PublishResult) -> None:
 
 
 def verify_report(result: dict) -> None:
+    """Print verify's findings: one line per version, then each missing or corrupt file."""
     kind = "present and intact" if result["deep"] else "present"
     print(f"DVC remote {result['remote']}:")
     for v in result["versions"]:
@@ -243,6 +249,7 @@ def verify_report(result: dict) -> None:
 
 
 def doctor_report(checks: list[dict]) -> None:
+    """Print each doctor check, with its fix when it failed."""
     for c in checks:
         print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {c['detail']}")
         if not c["ok"] and c["fix"]:

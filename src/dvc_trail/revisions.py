@@ -27,6 +27,7 @@ class Revision:
 
     @property
     def short(self) -> str:
+        """The abbreviated commit, or `workspace`."""
         return short(self.commit) if self.commit else WORKSPACE
 
 
@@ -46,12 +47,14 @@ class RevisionData:
         return {path: _yaml(raw, path, self.revision) for path, raw in self.lock_texts.items()}
 
     def outputs(self) -> dict[str, dvcfiles.Output]:
+        """Every output hash in the revision's dvc.lock files, keyed by path."""
         outs: dict[str, dvcfiles.Output] = {}
         for lockfile, doc in self.locks.items():
             outs.update(dvcfiles.lock_outputs(doc, lockfile, f"{lockfile} at {self.revision.short}"))
         return outs
 
     def artifacts(self) -> dict[str, dvcfiles.ArtifactDecl]:
+        """Every artifact declared in the revision's dvc.yaml files, keyed by name."""
         decls: dict[str, dvcfiles.ArtifactDecl] = {}
         for path, doc in self.dvcyamls.items():
             decls.update(dvcfiles.parse_artifacts(doc, path, f"{path} at {self.revision.short}"))
@@ -65,6 +68,7 @@ class RevisionReader:
         self.git = git
 
     def read(self, revisions: list[Revision], cached_outputs: bool = True) -> list[RevisionData]:
+        """The documents of each revision, read with two cat-file batches in all."""
         dvcyaml_paths = {r: self._dvcyaml_paths(r) for r in revisions}
         first = self._blobs({r: [p for d in dvcyaml_paths[r] for p in (d, dvcfiles.lock_beside(d))] for r in revisions})
         parsed = []

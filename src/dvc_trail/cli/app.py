@@ -54,6 +54,7 @@ def main_options(
     repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks on errors.")] = False,
 ) -> None:
+    """Keep the global options in `ctx.obj` for the command that runs next."""
     ctx.obj = Settings(repo, verbose)
 
 
