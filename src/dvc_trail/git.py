@@ -56,7 +56,12 @@ def _spawn(args: list[str], cwd: Path, input: bytes | None = None, env: dict | N
 
     try:
         return subprocess.run(
-            ["git", *args], cwd=cwd, input=input, capture_output=True, env={**os.environ, **(env or {})}
+            ["git", *args],
+            cwd=cwd,
+            input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,  # never read the user's stdin (`fd::0`)
+            capture_output=True,
+            env={**os.environ, **(env or {})},
         )
     except FileNotFoundError:
         raise TrailError("git is not installed or not on PATH") from None
@@ -359,7 +364,7 @@ class Git:
         return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
 
     @classmethod
-    def fetch_registry_copy(cls, url: str, dest: Path, patterns: list[str]) -> Git:
+    def fetch_registry_copy(cls, url: str, dest: Path, patterns: list[str], protocols: tuple[str, ...]) -> Git:
         """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
 
         This reads a registry of any size without cloning its history: only the tag objects, the tagged
@@ -376,11 +381,13 @@ class Git:
             ("remote.origin.url", url),
             ("remote.origin.promisor", "true"),
             ("remote.origin.partialclonefilter", "blob:none"),
+            ("protocol.allow", "never"),  # the later blob fetches too: only the transports allowed here
+            *((f"protocol.{p}.allow", "always") for p in protocols),
         ):
             git.run("config", key, value)
         refspecs = [f"+{p}:{p}" for p in patterns]
         args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
-        proc = _spawn(args, dest, env=_NETWORK_ENV)
+        proc = _spawn(args, dest, env={**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
         if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
             raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
         return git

@@ -11,7 +11,8 @@ from dvc_trail.shorthand import at, short
 if TYPE_CHECKING:
     from dvc_trail.compare import Comparison
     from dvc_trail.provenance import Lineage, LineageChanges
-    from dvc_trail.sharing import PublishResult
+    from dvc_trail.publishing import PublishResult
+    from dvc_trail.verifying import VerifyResult
 
 __all__ = ["print_json", "registry_table"]  # re-exported: commands print everything through this module
 
@@ -231,21 +232,21 @@ def publish_report(result: PublishResult) -> None:
         print(f"Already there: {', '.join(result.up_to_date)}")
 
 
-def verify_report(result: dict) -> None:
+def verify_report(result: VerifyResult) -> None:
     """Print verify's findings: one line per version, then each missing or corrupt file."""
-    kind = "present and intact" if result["deep"] else "present"
-    print(f"DVC remote {result['remote']}:")
-    for v in result["versions"]:
-        if v["ok"]:
-            print(f"  ok       {v['ref']}  {v['path']}: {v['objects']} object(s) {kind}")
+    kind = "present and intact" if result.deep else "present"
+    print(f"DVC remote {result.remote}:")
+    for v in result.versions:
+        if v.ok:
+            print(f"  ok       {v.ref}  {v.path}: {v.objects} object(s) {kind}")
             continue
-        if v["error"]:
-            print(f"  ERROR    {v['ref']}: {v['error']}")
-        for label, items in (("MISSING", v["missing"]), ("CORRUPT", v["corrupt"])):
+        if v.error:
+            print(f"  ERROR    {v.ref}: {v.error}")
+        for label, items in (("MISSING", v.missing), ("CORRUPT", v.corrupt)):
             for item in items:
-                print(f"  {label:<8} {v['ref']}  {item['path']}  ({item['oid']})")
-    bad = sum(not v["ok"] for v in result["versions"])
-    print(f"{len(result['versions']) - bad} ok, {bad} with problems" if bad else "All good.")
+                print(f"  {label:<8} {v.ref}  {item.path}  ({item.oid})")
+    bad = sum(not v.ok for v in result.versions)
+    print(f"{len(result.versions) - bad} ok, {bad} with problems" if bad else "All good.")
 
 
 def doctor_report(checks: list[dict]) -> None:

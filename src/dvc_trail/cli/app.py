@@ -40,6 +40,7 @@ class Settings:
 
     repo: Path = Path(".")
     verbose: bool = False
+    quiet: bool = False
 
     def project(self, details: bool = True) -> Project:
         """The registry of the repository given by `-C` (default: the current directory)."""
@@ -53,9 +54,10 @@ def main_options(
     ctx: typer.Context,
     repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars on stderr.")] = False,
 ) -> None:
     """Keep the global options in `ctx.obj` for the command that runs next."""
-    ctx.obj = Settings(repo, verbose)
+    ctx.obj = Settings(repo, verbose, quiet)
 
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,9 @@ from dvc_trail.cli.app import (
     project,
 )
 from dvc_trail.errors import TrailError, UsageError
+
+if TYPE_CHECKING:
+    from dvc_trail.project import Project
 
 
 @command()
@@ -43,12 +46,12 @@ def register(
         raise UsageError("give at most one --bump option")
     bump = bumps[0] if bumps else None
     if push:
-        from dvc_trail import sharing
+        from dvc_trail.cli.share import publish_version
 
-        result = sharing.register_and_publish(
-            project(ctx), name, remote, git_remote, version=version, bump=bump, rev=rev, message=message
-        )
-        render.publish_report(result)
+        def register_tag(registry: Project) -> str:
+            return registry.register(name, version=version, bump=bump, rev=rev, message=message)
+
+        render.publish_report(publish_version(ctx, project(ctx), None, remote, git_remote, register_tag))
         return
     tag = project(ctx).register(name, version=version, bump=bump, rev=rev, message=message)
     created(tag, f"registered {tag.replace('=', ':')}")
@@ -75,9 +78,12 @@ def assign(
 
         print(f"Promotion gate: {check(registry, ref, stage, require_better)}")
     if push:
-        from dvc_trail import sharing
+        from dvc_trail.cli.share import publish_version
 
-        render.publish_report(sharing.assign_and_publish(registry, ref, stage, message, remote, git_remote))
+        def assign_tag(registry: Project) -> str:  # written after the remote check
+            return registry.assign(ref, stage, message=message)
+
+        render.publish_report(publish_version(ctx, registry, ref, remote, git_remote, assign_tag))
         return
     tag = registry.assign(ref, stage, message=message)
     created(tag, f"{ref} is now in stage {stage!r}")

@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dvc_trail import render
 from dvc_trail.cli.app import GitRemoteOpt, JsonOpt, RefArg, RemoteOpt, command, project, settings
 
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from dvc_trail.progress import TransferProgress
+    from dvc_trail.project import Project
+    from dvc_trail.publishing import PublishResult
+
+
+def progress_bar(ctx: typer.Context, what: str) -> AbstractContextManager[TransferProgress | None]:
+    """A progress display on stderr for a long transfer (None in pipes, CI logs and with -q)."""
+    from dvc_trail import progress
+
+    return progress.transfer_progress(what, progress.enabled(settings(ctx).quiet))
+
+
+def publish_version(
+    ctx: typer.Context,
+    registry: Project,
+    ref: str | None,
+    remote: str | None,
+    git_remote: str,
+    create: Callable[[Project], str] | None = None,
+) -> PublishResult:
+    """Publish a version (created first by `create`, for `register --push` and `assign --push`); the result."""
+    from dvc_trail import publishing
+
+    with progress_bar(ctx, "upload") as bar:
+        return publishing.publish(registry, ref, remote, git_remote, create=create, progress=bar)
+
 
 @command()
 def publish(ctx: typer.Context, ref: RefArg, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin") -> None:
     """Upload a version's data to the DVC remote, check it is all there, then push its tags (atomically)."""
-    from dvc_trail import sharing
-
-    render.publish_report(sharing.publish(project(ctx), ref, remote, git_remote))
+    render.publish_report(publish_version(ctx, project(ctx), ref, remote, git_remote))
 
 
 @command()
@@ -29,10 +57,11 @@ def get(
     remote: RemoteOpt = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
-    from dvc_trail import sharing
+    from dvc_trail import fetching
 
-    where = repo if repo is not None else str(settings(ctx).repo)
-    result = sharing.get(ref, where, out, force=force, remote=remote)
+    source = repo if repo is not None else str(settings(ctx).repo)
+    with progress_bar(ctx, "download") as bar:
+        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 
@@ -47,11 +76,12 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Check a version's objects are on the DVC remote (exit 1 and a list of what is missing or corrupt)."""
-    from dvc_trail import sharing
+    from dvc_trail import verifying
 
-    result = sharing.verify(project(ctx), ref, all_versions=all_, deep=deep, remote=remote)
-    render.print_json(result) if json else render.verify_report(result)
-    if not result["ok"]:
+    with progress_bar(ctx, "verify") as bar:
+        result = verifying.verify(project(ctx), ref, all_versions=all_, deep=deep, remote=remote, progress=bar)
+    render.print_json(result.to_dict()) if json else render.verify_report(result)
+    if not result.ok:
         raise typer.Exit(1)
 
 
@@ -60,9 +90,9 @@ def doctor(
     ctx: typer.Context, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False
 ) -> None:
     """Check git, DVC, the remotes, credentials and registry tags; say how to fix each problem."""
-    from dvc_trail import sharing
+    from dvc_trail.doctor import doctor as check_setup
 
-    checks = [c.to_dict() for c in sharing.doctor(settings(ctx).repo, remote, git_remote)]
+    checks = [c.to_dict() for c in check_setup(settings(ctx).repo, remote, git_remote)]
     render.print_json(checks) if json else render.doctor_report(checks)
     if not all(c["ok"] for c in checks):
         raise typer.Exit(1)
