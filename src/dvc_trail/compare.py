@@ -14,7 +14,7 @@ from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReade
 from dvc_trail.shorthand import at
 
 
-@dataclass
+@dataclass(frozen=True)
 class Comparison:
     """Two revisions side by side: their data, the DVC-shaped diffs, and gate results."""
 
@@ -83,18 +83,17 @@ def compare(
         config = load_config(project.git.root)
     else:
         spec = f"{old_rev.commit}:{CONFIG_FILE}"
-        config = parse_config(project.git.read_blobs([spec])[spec], f"{CONFIG_FILE} at {old_rev.short}")
+        config = parse_config(project.git.read_blobs([spec])[spec], at(CONFIG_FILE, old_rev.commit))
     rules = [diff.parse_gate(g) for g in (gates if gates else config.gates)]
     old, new = RevisionReader(project.git).read([old_rev, new_rev])
-    result = Comparison(
+    return Comparison(
         old,
         new,
         diff.diff_documents(old.metrics, new.metrics, all_values),
         diff.diff_documents(old.params, new.params, all_values),
-        directions=config.directions,
+        diff.check_gates(rules, old.metrics, new.metrics),
+        config.directions,
     )
-    result.gates = diff.check_gates(rules, old.metrics, new.metrics)
-    return result
 
 
 def pull_request(project: Project, base: str, head: str, gates: list[str] | None = None) -> PullRequest:
