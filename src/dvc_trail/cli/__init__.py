@@ -8,10 +8,10 @@ from __future__ import annotations
 from dvc_trail.cli.app import app
 
 # isort: off
-from dvc_trail.cli import registry, quality, lineage, tour, share
+from dvc_trail.cli import registry, quality, lineage, tour, site, share
 # isort: on
 
-__all__ = ["app", "main", "registry", "quality", "lineage", "tour", "share"]
+__all__ = ["app", "main", "registry", "quality", "lineage", "tour", "site", "share"]
 
 
 def main() -> None:
