@@ -19,6 +19,12 @@ if TYPE_CHECKING:
 CACHE_FORMAT = 1
 
 
+def _cached_pair(path: Any, md5: Any) -> tuple[str, str | None]:
+    if not isinstance(path, str) or not (md5 is None or isinstance(md5, str)):
+        raise TypeError("malformed cache entry")
+    return path, md5
+
+
 class LockCache:
     """Parsed dvc.lock edges by `commit:lockfile`, kept under `.git/trail/` (commits never change).
 
@@ -49,12 +55,12 @@ class LockCache:
                 name: StageLock(
                     name,
                     lockfile,
-                    tuple(lineage.FileHash(p, m) for p, m in body["deps"]),
-                    tuple(lineage.FileHash(p, m) for p, m in body["outs"]),
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
                 )
                 for name, body in raw.items()
             }
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # a malformed entry: rebuild it
             del self.entries[key]
             return False
 

@@ -8,8 +8,10 @@ from typing import Any
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON (non-ASCII kept, anything else as its string)."""
-    sys.stdout.write(json.dumps(data, indent=4, ensure_ascii=False, default=str) + "\n")
+    """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked."""
+    from dvc_trail.secrets import mask_secrets
+
+    sys.stdout.write(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str)) + "\n")
 
 
 def registry_table(registry: dict[str, dict]) -> None:

@@ -10,6 +10,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.cli.app import GitRemoteOpt, JsonOpt, RefArg, RemoteOpt, command, project, settings
+from dvc_trail.errors import UsageError
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -55,13 +56,23 @@ def get(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
     remote: RemoteOpt = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="A published registry site (`trail site`): URL or folder.")
+    ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
     from dvc_trail import fetching
 
+    if registry is not None and (repo is not None or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
     source = repo if repo is not None else str(settings(ctx).repo)
     with progress_bar(ctx, "download") as bar:
-        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
+        if registry is not None:
+            from dvc_trail.site import client
+
+            result = client.get(ref, registry, out, force=force, progress=bar)
+        else:
+            result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 
