@@ -9,7 +9,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dvc_trail"
 MAX_LINES = 400
-DOCSTRINGS_PENDING = ("dvc_trail.site",)  # the web site renderer (issue 13): its docstrings are still to come
+DOCSTRINGS_PENDING: tuple[str, ...] = ()
 BROAD_EXCEPT_ALLOWED = {"edge.py", "dvc.py"}  # the error edge, and the DVC adapter translating DVC's exceptions
 
 
