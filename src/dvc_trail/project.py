@@ -16,9 +16,10 @@ from dvc_trail.registry import (
     RegistryState,
     VersionState,
     build_state,
+    listing,
+    lookup,
     parse_ref,
     require_version_ref,
-    resolve,
 )
 from dvc_trail.tags import Action
 
@@ -47,10 +48,12 @@ class Project:
 
     @classmethod
     def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+        """The registry of the repository containing PATH."""
         return cls(Git.discover(path), details)
 
     @cached_property
     def state(self) -> RegistryState:
+        """The registry state from every tag (read once, with one for-each-ref)."""
         records, names = self.git.tags(self.details)
         self.tag_names = set(names)
         return build_state(records, names)
@@ -63,22 +66,7 @@ class Project:
 
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
-        every = {name: artifact.stage_holders() for name, artifact in self.state.artifacts.items()}
-        stages = self.allowed_stages()  # as gto: the stages in .gto, else every stage in use
-        if stages is None:
-            stages = sorted({s for holders in every.values() for s in holders})  # deprecated artifacts count too
-        result = {}
-        for name, artifact in self.state.artifacts.items():
-            if not (artifact.is_active or include_deprecated):
-                continue
-            latest, holders = artifact.latest(), every[name]
-            result[name] = {
-                "version": latest.version if latest else None,
-                "stage": {s: holders[s].version if s in holders else None for s in stages},
-                "registered": True,
-                "active": artifact.is_active,
-            }
-        return result
+        return listing(self.state, self.allowed_stages(), include_deprecated)
 
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
@@ -96,9 +84,10 @@ class Project:
             raise TrailError("malformed .gto: `stages` must be a list of names")
         return stages
 
-    def resolve(self, ref: str) -> tuple[ArtifactState, VersionState]:
+    def lookup(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        """The artifact and the version a reference (`NAME`, `NAME@vX.Y.Z`, `NAME#STAGE`) points at now."""
         parsed = parse_ref(ref)
-        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
 
     def history(self, name: str | None = None, ascending: bool = False) -> list[dict]:
         """Registry events, newest first, in `gto history --json`'s shape."""
@@ -134,32 +123,32 @@ class Project:
     def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
         """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
         from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+        from dvc_trail.shorthand import at
 
         dvcfile = dvcfiles.dvcfile_for(name)
         lockfile = dvcfiles.lock_beside(dvcfile)
         blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
-        short = commit[:7]
-        dvc_doc = _parse(blobs[f"{commit}:{dvcfile}"], f"{dvcfile} at {short}")
-        lock_doc = _parse(blobs[f"{commit}:{lockfile}"], f"{lockfile} at {short}")
-        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, f"{dvcfile} at {short}").get(name)
+        dvc_doc = dvcfiles.load_blob(blobs[f"{commit}:{dvcfile}"], dvcfile, commit)
+        lock_doc = dvcfiles.load_blob(blobs[f"{commit}:{lockfile}"], lockfile, commit)
+        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, at(dvcfile, commit)).get(name)
         output = None
         if decl is not None:
-            output = dvcfiles.lock_outputs(lock_doc, lockfile, f"{lockfile} at {short}").get(decl.path)
-        extra = [f"{commit}:{decl.path}.dvc"] if decl is not None and output is None else []
-        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, f"{dvcfile} at {short}") if with_metrics else []
-        more = self.git.read_blobs(extra + [f"{commit}:{p}" for p in metric_paths])
-        if extra and (data := more[extra[0]]) is not None:
-            output = dvcfiles.dvcfile_output(_parse(data, f"{extra[0]} at {short}"), extra[0][len(commit) + 1 :])
+            output = dvcfiles.lock_outputs(lock_doc, lockfile, at(lockfile, commit)).get(decl.path)
+        pointer = f"{decl.path}.dvc" if decl is not None and output is None else None
+        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, at(dvcfile, commit)) if with_metrics else []
+        more = self.git.read_blobs([f"{commit}:{p}" for p in ([pointer] if pointer else []) + metric_paths])
+        if pointer and (data := more[f"{commit}:{pointer}"]) is not None:
+            output = dvcfiles.dvcfile_output(dvcfiles.load_blob(data, pointer, commit), pointer)
         metrics = {}
         for path in metric_paths:
             data = more[f"{commit}:{path}"]
             if data is not None:
-                metrics[path] = dvcfiles.metrics_document(data, path, f"{path} at {short}")
-        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, f"{lockfile} at {short}"))
+                metrics[path] = dvcfiles.metrics_document(data, path, at(path, commit))
+        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, at(lockfile, commit)))
 
     def show(self, ref: str) -> dict:
         """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
-        artifact, version = self.resolve(ref)
+        artifact, version = self.lookup(ref)
         snap = self.snapshot(artifact.name, version.commit)
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
@@ -216,9 +205,11 @@ class Project:
         if artifact is not None:
             existing = next((v for v in artifact.versions if v.commit == commit and not v.discovered), None)
             if existing is not None:  # gto's rule: one version per commit, deregistered ones included
+                from dvc_trail.shorthand import short
+
                 state = "registered" if existing.is_active else "deregistered"
                 raise TrailError(
-                    f"{name}@{existing.version} is already {state} at {commit[:7]} (one version per commit)"
+                    f"{name}@{existing.version} is already {state} at {short(commit)} (one version per commit)"
                 )
         version = version or self._next_version(artifact, bump or "patch")
         tag = tags.register_tag(name, version)
@@ -227,6 +218,7 @@ class Project:
         return self._write(artifact, tag, commit, message or tags.message(Action.REGISTER, name, version))
 
     def assign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag a stage assignment of a registered version; returns the tag."""
         tags.validate_stage(stage)
         allowed = self.allowed_stages()
         if allowed is not None and stage not in allowed:
@@ -240,6 +232,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def unassign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag the removal of a stage from a version; returns the tag."""
         tags.validate_stage(stage)
         artifact, version = self._registered(ref)
         if stage not in version.active_stages():
@@ -249,6 +242,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deregister(self, ref: str, message: str | None = None) -> str:
+        """Tag the withdrawal of a version; returns the tag."""
         artifact, version = self._registered(ref)
         tag = tags.deregister_tag(artifact.name, version.version)
         if tag in self.tag_names:
@@ -257,6 +251,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deprecate(self, name: str, message: str | None = None) -> str:
+        """Tag the deprecation of an artifact; returns the tag."""
         artifact = self.state.artifact(tags.validate_name(name))
         if not artifact.is_active:
             raise TrailError(f"{name} is already deprecated")
@@ -268,7 +263,7 @@ class Project:
 
     def _registered(self, ref: str) -> tuple[ArtifactState, VersionState]:
         parsed = require_version_ref(ref)
-        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
 
     def _next_version(self, artifact: ArtifactState | None, part: str) -> str:
         """Bump the highest version ever registered (deregistered ones too, so tags never collide)."""
@@ -287,12 +282,6 @@ class Project:
     def _require_dvc(self) -> None:
         if not (self.git.root / ".dvc").is_dir():
             raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
-
-
-def _parse(data: bytes | None, where: str) -> Any:
-    from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
-
-    return None if data is None else dvcfiles.load_yaml(data, where)
 
 
 def _output_dict(output: Output | None) -> dict | None:

@@ -2,127 +2,83 @@
 
 from __future__ import annotations
 
-import json
-import os
-import sys
-import tempfile
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail import dvcfiles, lineage
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import StageLock
+from dvc_trail.lockcache import lock_edges
 from dvc_trail.project import Project
-from dvc_trail.registry import ArtifactState, VersionState, parse_ref, resolve
+from dvc_trail.registry import ArtifactState, VersionState, lookup, parse_ref
+from dvc_trail.shorthand import at, short
 from dvc_trail.tags import is_semver, semver_key, validate_name
 
-CACHE_FORMAT = 1
+
+@dataclass(frozen=True)
+class Lineage:
+    """What produced a version: its upstream stages and leaf inputs (JSON-shaped), and the stage chain itself."""
+
+    name: str
+    version: str | None
+    commit: str
+    path: str
+    md5: str | None
+    stages: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    author: str | None
+    author_email: str | None
+    created_at: str | None
+    chain: list[StageLock] = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The lineage as `trail lineage --json` prints it."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "commit": self.commit,
+            "path": self.path,
+            "md5": self.md5,
+            "stages": self.stages,
+            "inputs": self.inputs,
+            "author": self.author,
+            "author_email": self.author_email,
+            "created_at": self.created_at,
+        }
 
 
-def _cached_pair(path: Any, md5: Any) -> tuple[str, str | None]:
-    if not isinstance(path, str) or not (md5 is None or isinstance(md5, str)):
-        raise TypeError("malformed cache entry")
-    return path, md5
+@dataclass(frozen=True)
+class LineageChanges:
+    """Why two versions differ upstream: each changed command, param, dependency or output."""
+
+    ref: str
+    vs: str
+    commit: str
+    vs_commit: str
+    changes: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The changes as `trail lineage REF --vs OTHER --json` prints them."""
+        return {
+            "ref": self.ref,
+            "vs": self.vs,
+            "commit": self.commit,
+            "vs_commit": self.vs_commit,
+            "changes": self.changes,
+        }
 
 
-class LockCache:
-    """Parsed dvc.lock edges by `commit:lockfile`, kept under `.git/trail/` (commits never change).
+@dataclass(frozen=True)
+class Impact:
+    """The registered versions built from some data, the commits skipped as unreadable, and the hash searched."""
 
-    A missing, unreadable or foreign cache file is simply rebuilt; writes are atomic.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "trail" / f"locks-v{CACHE_FORMAT}.json"
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        try:
-            data = json.loads(self.path.read_text())
-            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
-                self.entries = data["entries"]
-        except (OSError, ValueError):
-            pass
-
-    def get(self, key: str) -> dict[str, StageLock] | None | bool:
-        """Stages for a key, None for a commit without that lock file, False when not cached."""
-        if key not in self.entries:
-            return False
-        raw = self.entries[key]
-        if raw is None:
-            return None
-        try:
-            lockfile = key.split(":", 1)[1]
-            return {
-                name: StageLock(
-                    name,
-                    lockfile,
-                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
-                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
-                )
-                for name, body in raw.items()
-            }
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # a malformed entry: rebuild it
-            del self.entries[key]
-            return False
-
-    def put(self, key: str, stages: dict[str, StageLock] | None) -> None:
-        self.dirty = True
-        self.entries[key] = (
-            None
-            if stages is None
-            else {
-                name: {"deps": [[d.path, d.md5] for d in s.deps], "outs": [[o.path, o.md5] for o in s.outs]}
-                for name, s in stages.items()
-            }
-        )
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".locks-")
-            with os.fdopen(fd, "w") as handle:  # dumps, not dump: only dumps uses the C encoder
-                handle.write(json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, separators=(",", ":")))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only repository still answers, just without the cache
-
-
-def lock_edges(
-    project: Project, keys: list[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
-    """Deps/outs of dvc.lock at many commits: cache first, the rest in one `git cat-file --batch`.
-
-    Returns the stages per (commit, lockfile) and warnings for malformed files.
-    """
-    cache = LockCache(project.git.git_dir())
-    result: dict[tuple[str, str], dict[str, StageLock] | None] = {}
-    missing = []
-    for commit, lockfile in dict.fromkeys(keys):
-        cached = cache.get(f"{commit}:{lockfile}")
-        if cached is False:
-            missing.append((commit, lockfile))
-        else:
-            result[(commit, lockfile)] = cached  # type: ignore[assignment]
-    warnings = []
-    blobs = project.git.read_blobs([f"{c}:{lf}" for c, lf in missing])
-    for commit, lockfile in missing:
-        raw = blobs[f"{commit}:{lockfile}"]
-        try:
-            where = f"{lockfile} at {commit[:7]}"
-            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where)
-        except TrailError as err:
-            warnings.append(str(err))
-            result[(commit, lockfile)] = None
-            continue
-        result[(commit, lockfile)] = stages
-        cache.put(f"{commit}:{lockfile}", stages)
-    cache.save()
-    return result, warnings
+    matches: list[dict[str, Any]]
+    warnings: list[str]
+    md5: str
 
 
 def lockfile_for(name: str) -> str:
+    """The dvc.lock that records an artifact's stages (beside its dvc.yaml)."""
     return dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
 
 
@@ -143,7 +99,7 @@ def target(project: Project, ref: str) -> Target:
         validate_name(name)
         return Target(name, project.git.resolve_commit(rest), None, project.state.artifacts.get(name))
     parsed = parse_ref(ref)
-    version = resolve(project.state, parsed)
+    version = lookup(project.state, parsed)
     return Target(parsed.name, version.commit, version, project.state.artifact(parsed.name))
 
 
@@ -156,7 +112,7 @@ def registered_hashes(
         if name == skip or name not in decls:
             continue
         wanted += [(name, v) for v in artifact.active_versions()]
-    edges, _ = lock_edges(project, [(v.commit, lockfile_for(n)) for n, v in wanted])
+    edges, _ = lock_edges(project.git, [(v.commit, lockfile_for(n)) for n, v in wanted])
     index: dict[tuple[str, str], list[str]] = {}
     for name, version in wanted:
         stages = edges.get((version.commit, lockfile_for(name))) or {}
@@ -168,29 +124,26 @@ def registered_hashes(
     return index
 
 
-def lineage_of(project: Project, ref: str) -> dict[str, Any]:
-    """Everything upstream of a version, from dvc.lock and dvc.yaml at its commit, without checkout."""
+def lineage_of(project: Project, ref: str) -> Lineage:
+    """Everything upstream of a version, from dvc.yaml and dvc.lock at its commit, without checkout."""
     t = target(project, ref)
     dvcfile, lockfile = dvcfiles.dvcfile_for(t.name), lockfile_for(t.name)
-    short = t.commit[:7]
     blobs = project.git.read_blobs([f"{t.commit}:{dvcfile}", f"{t.commit}:{lockfile}"])
     raw_yaml, raw_lock = blobs[f"{t.commit}:{dvcfile}"], blobs[f"{t.commit}:{lockfile}"]
     if raw_yaml is None:
-        raise NotFound(f"no {dvcfile} at {short}")
-    decls = dvcfiles.parse_artifacts(
-        dvcfiles.load_yaml(raw_yaml, f"{dvcfile} at {short}"), dvcfile, f"{dvcfile} at {short}"
-    )
+        raise NotFound(f"no {at(dvcfile, t.commit)}")
+    decls = dvcfiles.parse_artifacts(dvcfiles.load_blob(raw_yaml, dvcfile, t.commit), dvcfile, at(dvcfile, t.commit))
     decl = decls.get(t.name)
     if decl is None:
-        raise NotFound(f"artifact {t.name!r} is not declared in {dvcfile} at {short}")
-    where = f"{lockfile} at {short}"
-    stages = lineage.parse_lock(None if raw_lock is None else dvcfiles.load_yaml(raw_lock, where), lockfile, where)
+        raise NotFound(f"artifact {t.name!r} is not declared in {at(dvcfile, t.commit)}")
+    stages = lineage.parse_lock(dvcfiles.load_blob(raw_lock, lockfile, t.commit), lockfile, at(lockfile, t.commit))
     chain = lineage.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
     if not chain and raw_lock is None and not _has_dvcfile(project, t.commit, decl.path):
         raise TrailError(
-            f"no dvc.lock at {short} ({lockfile} is missing) and no {decl.path}.dvc: nothing records how it was made"
+            f"no dvc.lock at {short(t.commit)} ({lockfile} is missing) and no {decl.path}.dvc: "
+            "nothing records how it was made"
         )
     index = registered_hashes(project, decls, t.name)
     inputs = describe_inputs(project, t.commit, leaves, index)
@@ -199,27 +152,18 @@ def lineage_of(project: Project, ref: str) -> dict[str, Any]:
         own_md5 = dvc_out["md5"] if dvc_out else None
     else:
         own_md5 = own.md5
-    result: dict[str, Any] = {
-        "name": t.name,
-        "version": t.version.version if t.version else None,
-        "commit": t.commit,
-        "path": decl.path,
-        "md5": own_md5,
-        "stages": [_named(s.to_dict(), index) for s in chain],
-        "inputs": inputs,
-    }
+    author: str | None
+    email: str | None
+    created: str | None
     if t.version is not None:
         event = t.version.authoring_event
-        result.update(author=event.author, author_email=event.author_email, created_at=event.created_at.isoformat())
+        author, email, created = event.author, event.author_email, event.created_at.isoformat()
     else:
         info = project.git.commit_infos([t.commit]).get(t.commit)
-        result.update(
-            author=info.author if info else None,
-            author_email=info.email if info else None,
-            created_at=info.date if info else None,
-        )
-    result["_chain"] = chain
-    return result
+        author, email, created = (info.author, info.email, info.date) if info else (None, None, None)
+    stage_dicts = [_named(s.to_dict(), index) for s in chain]
+    version = t.version.version if t.version else None
+    return Lineage(t.name, version, t.commit, decl.path, own_md5, stage_dicts, inputs, author, email, created, chain)
 
 
 def _named(stage: dict[str, Any], index: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
@@ -246,7 +190,7 @@ def describe_inputs(
         entry: dict[str, Any] = {"path": leaf.path, "md5": leaf.md5, "kind": "file"}
         raw = blobs.get(f"{commit}:{leaf.path}.dvc")
         if raw is not None:
-            doc = dvcfiles.load_yaml(raw, f"{leaf.path}.dvc at {commit[:7]}")
+            doc = dvcfiles.load_blob(raw, f"{leaf.path}.dvc", commit)
             out = dvcfiles.dvcfile_output(doc, f"{leaf.path}.dvc")
             entry["md5"] = entry["md5"] or (out.md5 if out else None)
             source = next(
@@ -278,29 +222,26 @@ def _version_key(ref: str) -> tuple:
     return (name, semver_key(version))
 
 
-def compare_lineage(project: Project, ref: str, other: str) -> dict[str, Any]:
+def compare_lineage(project: Project, ref: str, other: str) -> LineageChanges:
     """Why two versions differ upstream: commands, params, data and code hashes."""
     new, old = lineage_of(project, ref), lineage_of(project, other)
-    found = lineage.changes(old.pop("_chain"), new.pop("_chain"))
-    names = {(i["path"], i["md5"]): i.get("versions") for i in old["inputs"] + new["inputs"]}
+    found = lineage.changes(old.chain, new.chain)
+    names = {(i["path"], i["md5"]): i.get("versions") for i in old.inputs + new.inputs}
     for info in (old, new):
         names.update(
-            {(d["path"], d["md5"]): d["versions"] for s in info["stages"] for d in s["deps"] if d.get("versions")}
+            {(d["path"], d["md5"]): d["versions"] for s in info.stages for d in s["deps"] if d.get("versions")}
         )
     for change in found:
         if change["kind"] == "dep":
             change["old_versions"] = names.get((change["path"], change["old"])) or []
             change["new_versions"] = names.get((change["path"], change["new"])) or []
-    return {"ref": ref, "vs": other, "commit": new["commit"], "vs_commit": old["commit"], "changes": found}
+    return LineageChanges(ref, other, new.commit, old.commit, found)
 
 
 def impact(
     project: Project, path: str, md5: str | None = None, rev: str | None = None, stage: str | None = None
-) -> tuple[list[dict[str, Any]], list[str], str]:
-    """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD).
-
-    Returns the matches, warnings about unreadable commits, and the hash searched for.
-    """
+) -> Impact:
+    """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD)."""
     path = dvcfiles.join("", path.strip("/"))
     if md5 and rev:
         raise UsageError("give either --md5 or --rev, not both")
@@ -309,7 +250,7 @@ def impact(
     decls = _declarations(project, head, artifacts)
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
     head_keys = [(head, lf) for lf in sorted({lockfile_for(n) for n in artifacts} | {"dvc.lock"})]
-    edges, warnings = lock_edges(project, head_keys + [(v.commit, lockfile_for(n)) for n, v in versions])
+    edges, warnings = lock_edges(project.git, head_keys + [(v.commit, lockfile_for(n)) for n, v in versions])
     if md5 is None:
         md5 = _hash_at(project, head, path, [edges[k] for k in head_keys])
     matches = []
@@ -328,7 +269,7 @@ def impact(
             if stage is None or stage in held:
                 matches.append({"name": name, "version": version.version, "commit": version.commit, "stages": held})
     matches.sort(key=lambda m: (str(m["name"]), semver_key(str(m["version"]))))
-    return matches, warnings, md5
+    return Impact(matches, warnings, md5)
 
 
 def _declarations(
@@ -340,8 +281,7 @@ def _declarations(
     for f in files:
         raw = blobs[f"{commit}:{f}"]
         if raw is not None:
-            where = f"{f} at {commit[:7]}"
-            decls.update(dvcfiles.parse_artifacts(dvcfiles.load_yaml(raw, where), f, where))
+            decls.update(dvcfiles.parse_artifacts(dvcfiles.load_blob(raw, f, commit), f, at(f, commit)))
     return decls
 
 
@@ -355,28 +295,23 @@ def _hash_at(project: Project, commit: str, path: str, locks: list[dict[str, Sta
     spec = f"{commit}:{path}.dvc"
     raw = project.git.read_blobs([spec])[spec]
     if raw is not None:
-        out = dvcfiles.dvcfile_output(dvcfiles.load_yaml(raw, f"{path}.dvc at {commit[:7]}"), f"{path}.dvc")
+        out = dvcfiles.dvcfile_output(dvcfiles.load_blob(raw, f"{path}.dvc", commit), f"{path}.dvc")
         if out:
             return out.md5
-    raise NotFound(f"no hash for {path} at {commit[:7]}: not a dependency or output in dvc.lock, and no {path}.dvc")
+    raise NotFound(f"no hash for {at(path, commit)}: not a dependency or output in dvc.lock, and no {path}.dvc")
 
 
-def warn(messages: list[str]) -> None:
-    for message in messages:
-        sys.stderr.write(f"trail: warning: skipped {message}\n")
-
-
-def upstream_summary(project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None) -> list[str]:
-    """For a PR report: what changed upstream of each artifact whose content changed between two commits."""
-    from dvc_trail.render import change_lines
-
+def upstream_changes(
+    project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """For a PR report: artifact name -> what changed upstream of it, for each artifact whose content changed."""
     if old is None or new is None:
-        return []
-    lines = []
+        return {}
+    found = {}
     for artifact in changed:
         try:
             result = compare_lineage(project, f"{artifact['name']}@{new}", f"{artifact['name']}@{old}")
         except TrailError:
             continue
-        lines += [f"`{artifact['name']}` {line}" for line in change_lines(result["changes"])]
-    return lines
+        found[artifact["name"]] = result.changes
+    return found

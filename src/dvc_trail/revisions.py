@@ -13,6 +13,7 @@ from dvc_trail import dvcfiles
 from dvc_trail.diff import Documents
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
+from dvc_trail.shorthand import short
 
 WORKSPACE = "workspace"
 
@@ -26,7 +27,8 @@ class Revision:
 
     @property
     def short(self) -> str:
-        return self.commit[:7] if self.commit else WORKSPACE
+        """The abbreviated commit, or `workspace`."""
+        return short(self.commit) if self.commit else WORKSPACE
 
 
 @dataclass
@@ -45,12 +47,14 @@ class RevisionData:
         return {path: _yaml(raw, path, self.revision) for path, raw in self.lock_texts.items()}
 
     def outputs(self) -> dict[str, dvcfiles.Output]:
+        """Every output hash in the revision's dvc.lock files, keyed by path."""
         outs: dict[str, dvcfiles.Output] = {}
         for lockfile, doc in self.locks.items():
             outs.update(dvcfiles.lock_outputs(doc, lockfile, f"{lockfile} at {self.revision.short}"))
         return outs
 
     def artifacts(self) -> dict[str, dvcfiles.ArtifactDecl]:
+        """Every artifact declared in the revision's dvc.yaml files, keyed by name."""
         decls: dict[str, dvcfiles.ArtifactDecl] = {}
         for path, doc in self.dvcyamls.items():
             decls.update(dvcfiles.parse_artifacts(doc, path, f"{path} at {self.revision.short}"))
@@ -64,6 +68,7 @@ class RevisionReader:
         self.git = git
 
     def read(self, revisions: list[Revision], cached_outputs: bool = True) -> list[RevisionData]:
+        """The documents of each revision, read with two cat-file batches in all."""
         dvcyaml_paths = {r: self._dvcyaml_paths(r) for r in revisions}
         first = self._blobs({r: [p for d in dvcyaml_paths[r] for p in (d, dvcfiles.lock_beside(d))] for r in revisions})
         parsed = []
