@@ -1,0 +1,3 @@
+from dvc_trail.main import main
+
+main()

@@ -1,0 +1,265 @@
+"""DVC's files as plain data: dvc.yaml artifacts and metrics, dvc.lock and .dvc outputs, metric documents (pure)."""
+
+from __future__ import annotations
+
+import json
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from dvc_trail.errors import TrailError
+from dvc_trail.shorthand import at
+
+
+def load_yaml(text: bytes | str, where: str) -> Any:
+    """The document, as `yaml.safe_load` within size and alias bounds; an error names the file and commit."""
+    import yaml  # here, not at the top: `trail ls` never parses YAML
+
+    from dvc_trail import bounded_yaml
+
+    try:
+        return bounded_yaml.load(text)
+    except bounded_yaml.Refused as err:
+        raise TrailError(f"refusing YAML in {where}: {err}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = f" (line {mark.line + 1})" if mark else ""
+        raise TrailError(f"malformed YAML in {where}{line}") from None
+
+
+def load_blob(raw: bytes | None, path: str, commit: str) -> Any:
+    """The YAML document in a blob read from git at a commit, or None when the file is not there."""
+    return None if raw is None else load_yaml(raw, at(path, commit))
+
+
+def join(folder: str, path: str) -> str:
+    """A path relative to `folder`, as a normalised repository path; refuses paths leaving the repo."""
+    if not folder and path and path[0] not in "./" and "/." not in path and "//" not in path and path[-1] != "/":
+        return path  # already normal: the common case, kept cheap for `trail impact` over thousands of locks
+    joined = posixpath.normpath(posixpath.join(folder, path)) if folder else posixpath.normpath(path)
+    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
+        raise TrailError(f"path {path!r} leaves the repository")
+    return joined
+
+
+@dataclass(frozen=True)
+class ArtifactDecl:
+    """An artifact declared in a dvc.yaml `artifacts:` section."""
+
+    name: str
+    path: str
+    type: str | None = None
+    desc: str | None = None
+    labels: tuple[str, ...] = ()
+    meta: dict = field(default_factory=dict)
+    dvcfile: str = "dvc.yaml"
+
+    def to_dict(self) -> dict:
+        """The declaration as `trail show --json` prints it."""
+        return {
+            "path": self.path,
+            "type": self.type,
+            "desc": self.desc,
+            "labels": list(self.labels),
+            "meta": self.meta,
+            "dvcfile": self.dvcfile,
+        }
+
+
+@dataclass(frozen=True)
+class Output:
+    """An output's content hash as dvc.lock or a .dvc file records it."""
+
+    path: str
+    md5: str
+    size: int | None = None
+    nfiles: int | None = None
+    stage: str | None = None
+    source: str = "dvc.lock"
+    hash_name: str = "md5"  # "md5-dos2unix" for entries DVC 2 wrote (no `hash: md5`): another cache layout
+
+    @property
+    def is_dir(self) -> bool:
+        """Whether the hash names a directory manifest (`.dir`)."""
+        return self.md5.endswith(".dir")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """`dir:name` -> (dir, name); plain names live in the root dvc.yaml."""
+    folder, _, base = name.rpartition(":")
+    return folder, base
+
+
+def lock_beside(dvcfile: str) -> str:
+    """The dvc.lock that goes with a dvc.yaml (same folder)."""
+    return posixpath.join(posixpath.dirname(dvcfile), "dvc.lock")
+
+
+def dvcfile_for(name: str) -> str:
+    """The dvc.yaml that declares an artifact (`dir:name` lives in `dir/dvc.yaml`)."""
+    folder, _ = split_name(name)
+    return f"{folder}/dvc.yaml" if folder else "dvc.yaml"
+
+
+def parse_artifacts(doc: Any, dvcfile: str, where: str) -> dict[str, ArtifactDecl]:
+    """The `artifacts:` section of one dvc.yaml, keyed by full (`dir:name`) artifact name."""
+    if doc is None:
+        return {}
+    if not isinstance(doc, dict):
+        raise TrailError(f"malformed {where}: expected a mapping at the top")
+    section = doc.get("artifacts") or {}
+    if not isinstance(section, dict):
+        raise TrailError(f"malformed {where}: `artifacts` must be a mapping")
+    folder = posixpath.dirname(dvcfile)
+    decls = {}
+    for base, spec in section.items():
+        if not isinstance(spec, dict) or not isinstance(spec.get("path"), str):
+            raise TrailError(f"malformed {where}: artifact {base!r} needs a `path`")
+        name = f"{folder}:{base}" if folder else str(base)
+        path = join(folder, spec["path"])
+        if path == ".":
+            raise TrailError(f"malformed {where}: artifact {base!r} has the whole repository as its path")
+        labels = spec.get("labels") or []
+        decls[name] = ArtifactDecl(
+            name=name,
+            path=path,
+            type=spec.get("type"),
+            desc=spec.get("desc"),
+            labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (str(labels),),
+            meta=spec.get("meta") or {},
+            dvcfile=dvcfile,
+        )
+    return decls
+
+
+def content_hash(entry: dict) -> str | None:
+    """The hash DVC recorded for a dependency or output (md5 locally; etag or checksum for cloud paths)."""
+    return entry.get("md5") or entry.get("etag") or entry.get("checksum")
+
+
+def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output | None:
+    if not isinstance(entry, dict) or "path" not in entry:
+        return None
+    md5 = content_hash(entry)
+    if not md5:
+        return None
+    return Output(
+        path=join(folder, str(entry["path"])),
+        md5=str(md5),
+        size=entry.get("size"),
+        nfiles=entry.get("nfiles"),
+        stage=stage,
+        source=source,
+        hash_name="md5-dos2unix" if entry.get("md5") and entry.get("hash") != "md5" else "md5",
+    )
+
+
+def lock_stages(doc: Any, where: str) -> dict[str, dict]:
+    """The `stages:` mapping of a parsed dvc.lock (empty for a missing file), each stage a mapping."""
+    if doc is None:
+        return {}
+    stages = doc.get("stages") if isinstance(doc, dict) else None
+    if not isinstance(stages, dict):
+        raise TrailError(f"malformed {where}: no `stages` mapping")
+    for name, body in stages.items():
+        if not isinstance(body, dict):
+            raise TrailError(f"malformed {where}: stage {name!r} is not a mapping")
+    return stages
+
+
+def lock_outputs(doc: Any, lockfile: str, where: str) -> dict[str, Output]:
+    """Every output hash in a dvc.lock, keyed by repository path."""
+    folder = posixpath.dirname(lockfile)
+    outs = {}
+    for stage, body in lock_stages(doc, where).items():
+        for entry in body.get("outs") or []:
+            out = _output(entry, folder, str(stage), lockfile)
+            if out:
+                outs[out.path] = out
+    return outs
+
+
+def dvcfile_output(doc: Any, dvcpath: str) -> Output | None:
+    """The output a `.dvc` file (from `dvc add` or `dvc import`) records."""
+    if not isinstance(doc, dict):
+        return None
+    for entry in doc.get("outs") or []:
+        out = _output(entry, posixpath.dirname(dvcpath), None, dvcpath)
+        if out:
+            return out
+    return None
+
+
+def shaped(value: Any, kind: type, what: str, where: str) -> Any:
+    """`value` if it is a `kind` (None counts as empty), else a TrailError naming the file and key."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        raise TrailError(f"malformed {where}: `{what}` must be a {'mapping' if kind is dict else 'list'}")
+    return value
+
+
+def metric_paths(doc: Any, dvcfile: str, where: str | None = None) -> list[str]:
+    """Metrics files a dvc.yaml declares: the top-level `metrics:` list and stage `metrics:` outputs."""
+    where = where or dvcfile
+    doc = shaped(doc, dict, "the top level", where)
+    folder = posixpath.dirname(dvcfile)
+    paths = [p for p in shaped(doc.get("metrics"), list, "metrics", where) if isinstance(p, str)]
+    for name, body in shaped(doc.get("stages"), dict, "stages", where).items():
+        body = shaped(body, dict, f"stages.{name}", where)
+        for entry in shaped(body.get("metrics"), list, f"stages.{name}.metrics", where):
+            paths.append(next(iter(entry)) if isinstance(entry, dict) and entry else entry)
+    return list(dict.fromkeys(join(folder, str(p)) for p in paths))
+
+
+def lock_params(doc: Any, where: str = "dvc.lock") -> dict[str, dict[str, Any]]:
+    """Param values recorded in a dvc.lock: {params file: {flat.key: value}}."""
+    params: dict[str, dict[str, Any]] = {}
+    for name, body in lock_stages(doc, where).items():
+        for file, values in shaped(body.get("params"), dict, f"stages.{name}.params", where).items():
+            params.setdefault(file, {}).update(flatten(values or {}))
+    return params
+
+
+def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
+    """Nested mappings to DVC's dotted keys; lists and scalars are leaves."""
+    if not isinstance(doc, dict):
+        return {prefix: doc} if prefix else {}
+    flat: dict[str, Any] = {}
+    for key, value in doc.items():
+        full = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict) and value:
+            flat.update(flatten(value, full))
+        else:
+            flat[full] = value
+    return flat
+
+
+def parse_document(data: bytes, path: str, where: str) -> Any:
+    """A metrics or params file by extension: JSON, YAML or TOML."""
+    try:
+        if path.endswith(".json"):
+            return json.loads(data)
+        if path.endswith(".toml"):
+            import tomllib
+
+            return tomllib.loads(data.decode())
+    except (ValueError, UnicodeDecodeError):
+        raise TrailError(f"malformed {where}") from None
+    return load_yaml(data, where)
+
+
+def _metric_values(doc: Any) -> Any:
+    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped."""
+    if isinstance(doc, int | float | str):
+        return doc
+    if not isinstance(doc, dict):
+        return None
+    kept = {key: _metric_values(value) for key, value in doc.items()}
+    return {key: value for key, value in kept.items() if value not in (None, {})}
+
+
+def metrics_document(data: bytes, path: str, where: str) -> dict[str, Any]:
+    """A metrics file as DVC's `metrics show` reads it, flattened to dotted keys."""
+    values = _metric_values(parse_document(data, path, where))
+    return flatten(values) if isinstance(values, dict) else ({"": values} if values is not None else {})

@@ -1,0 +1,123 @@
+"""The dvc.lock cache under `.git/trail/`: parsed deps and outs by commit (commits never change)."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dvc_trail import lineage
+from dvc_trail.errors import TrailError
+from dvc_trail.lineage import StageLock
+from dvc_trail.shorthand import at
+
+if TYPE_CHECKING:
+    from dvc_trail.git import Git
+
+CACHE_FORMAT = 1
+
+
+def _cached_pair(path: Any, md5: Any) -> tuple[str, str | None]:
+    if not isinstance(path, str) or not (md5 is None or isinstance(md5, str)):
+        raise TypeError("malformed cache entry")
+    return path, md5
+
+
+class LockCache:
+    """Parsed dvc.lock edges by `commit:lockfile`, kept under `.git/trail/` (commits never change).
+
+    A missing, unreadable or foreign cache file is simply rebuilt; writes are atomic.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "trail" / f"locks-v{CACHE_FORMAT}.json"
+        self.entries: dict[str, Any] = {}
+        self.dirty = False
+        try:
+            data = json.loads(self.path.read_text())
+            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
+                self.entries = data["entries"]
+        except (OSError, ValueError):
+            pass
+
+    def get(self, key: str) -> dict[str, StageLock] | None | bool:
+        """Stages for a key, None for a commit without that lock file, False when not cached."""
+        if key not in self.entries:
+            return False
+        raw = self.entries[key]
+        if raw is None:
+            return None
+        try:
+            lockfile = key.split(":", 1)[1]
+            return {
+                name: StageLock(
+                    name,
+                    lockfile,
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
+                )
+                for name, body in raw.items()
+            }
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # a malformed entry: rebuild it
+            del self.entries[key]
+            return False
+
+    def put(self, key: str, stages: dict[str, StageLock] | None) -> None:
+        """Remember the stages of a key (None: the commit has no such lock file); saved by `save`."""
+        self.dirty = True
+        self.entries[key] = (
+            None
+            if stages is None
+            else {
+                name: {"deps": [[d.path, d.md5] for d in s.deps], "outs": [[o.path, o.md5] for o in s.outs]}
+                for name, s in stages.items()
+            }
+        )
+
+    def save(self) -> None:
+        """Write the cache atomically if it changed; a read-only repository just goes without."""
+        if not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".locks-")
+            with os.fdopen(fd, "w") as handle:  # dumps, not dump: only dumps uses the C encoder
+                handle.write(json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, separators=(",", ":")))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass  # a read-only repository still answers, just without the cache
+
+
+def lock_edges(
+    git: Git, keys: list[tuple[str, str]]
+) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
+    """Deps/outs of dvc.lock at many commits: cache first, the rest in one `git cat-file --batch`.
+
+    Returns the stages per (commit, lockfile) and warnings for malformed files.
+    """
+    cache = LockCache(git.git_dir())
+    result: dict[tuple[str, str], dict[str, StageLock] | None] = {}
+    missing = []
+    for commit, lockfile in dict.fromkeys(keys):
+        cached = cache.get(f"{commit}:{lockfile}")
+        if cached is False:
+            missing.append((commit, lockfile))
+        else:
+            result[(commit, lockfile)] = cached  # type: ignore[assignment]
+    warnings = []
+    blobs = git.read_blobs([f"{c}:{lf}" for c, lf in missing])
+    for commit, lockfile in missing:
+        raw = blobs[f"{commit}:{lockfile}"]
+        try:
+            where = at(lockfile, commit)
+            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where)
+        except TrailError as err:
+            warnings.append(str(err))
+            result[(commit, lockfile)] = None
+            continue
+        result[(commit, lockfile)] = stages
+        cache.put(f"{commit}:{lockfile}", stages)
+    cache.save()
+    return result, warnings

@@ -1,0 +1,296 @@
+"""A git repository seen as a registry: the git adapter feeding the pure core, reads and tag writes."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from dvc_trail import tags
+from dvc_trail.errors import NotFound, TrailError, UsageError
+from dvc_trail.git import Git, NewTag
+from dvc_trail.registry import (
+    PRIORITY,
+    ArtifactState,
+    Event,
+    RegistryState,
+    VersionState,
+    build_state,
+    listing,
+    lookup,
+    parse_ref,
+    require_version_ref,
+)
+from dvc_trail.tags import Action
+
+if TYPE_CHECKING:
+    from dvc_trail.dvcfiles import ArtifactDecl, Output
+
+
+class Snapshot(NamedTuple):
+    """What a commit says about one artifact: its declaration, its hash, metrics and params."""
+
+    commit: str
+    decl: ArtifactDecl | None
+    output: Output | None
+    metrics: dict[str, dict[str, Any]]
+    params: dict[str, dict[str, Any]]
+
+
+class Project:
+    """Registry queries and writes on one repository. Reads never check out and never import DVC."""
+
+    def __init__(self, git: Git, details: bool = True) -> None:
+        """`details=False`: events carry no tagger or message (for ls and impact, which never show them)."""
+        self.git = git
+        self.details = details
+        self.tag_names: set[str] = set()
+
+    @classmethod
+    def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+        """The registry of the repository containing PATH."""
+        return cls(Git.discover(path), details)
+
+    @cached_property
+    def state(self) -> RegistryState:
+        """The registry state from every tag (read once, with one for-each-ref)."""
+        records, names = self.git.tags(self.details)
+        self.tag_names = set(names)
+        return build_state(records, names)
+
+    def refresh(self) -> None:
+        """Forget the cached registry state: tags changed underneath (a fetch, a deleted tag)."""
+        self.__dict__.pop("state", None)
+
+    # --- reads -------------------------------------------------------------------------------
+
+    def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
+        """The registry as `gto show --json` prints it."""
+        return listing(self.state, self.allowed_stages(), include_deprecated)
+
+    def allowed_stages(self) -> list[str] | None:
+        """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
+        folder = self.git.cwd.resolve()
+        while not (folder / ".git").exists() and folder.parent != folder:
+            folder = folder.parent  # the top of the work tree, found without starting git
+        config = folder / ".gto"
+        if not config.is_file():
+            return None
+        from dvc_trail.dvcfiles import load_yaml
+
+        doc = load_yaml(config.read_bytes(), ".gto")
+        stages = doc.get("stages") if isinstance(doc, dict) else None
+        if stages is not None and not (isinstance(stages, list) and all(isinstance(s, str) for s in stages)):
+            raise TrailError("malformed .gto: `stages` must be a list of names")
+        return stages
+
+    def lookup(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        """The artifact and the version a reference (`NAME`, `NAME@vX.Y.Z`, `NAME#STAGE`) points at now."""
+        parsed = parse_ref(ref)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
+
+    def history(self, name: str | None = None, ascending: bool = False) -> list[dict]:
+        """Registry events, newest first, in `gto history --json`'s shape."""
+        if name is not None:
+            self.state.artifact(tags.validate_name(name))
+        events = [e for a in self.state.artifacts.values() if name in (None, a.name) for e in a.events]
+        events.sort(key=lambda e: (e.created_at, PRIORITY[e.action], e.seq), reverse=not ascending)
+        return [
+            {
+                "timestamp": e.created_at.isoformat(),
+                "artifact": e.artifact,
+                "event": e.to_dict()["event"],
+                "priority": PRIORITY[e.action],
+                "version": e.version,
+                "stage": e.stage,
+                "commit": e.commit,
+                "author": e.author,
+                "author_email": e.author_email,
+                "message": e.message,
+                "ref": e.tag,
+            }
+            for e in events
+        ]
+
+    def check_ref(self, ref: str) -> Event | None:
+        """The registry event a pushed tag created, or None for a tag outside the registry."""
+        name = ref.removeprefix("refs/tags/")
+        parsed = tags.parse_tag(name)
+        if parsed is None or parsed.name not in self.state.artifacts:
+            return None
+        return next((e for e in self.state.artifacts[parsed.name].events if e.tag == name), None)
+
+    def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
+        """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
+        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+        from dvc_trail.shorthand import at
+
+        dvcfile = dvcfiles.dvcfile_for(name)
+        lockfile = dvcfiles.lock_beside(dvcfile)
+        blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
+        dvc_doc = dvcfiles.load_blob(blobs[f"{commit}:{dvcfile}"], dvcfile, commit)
+        lock_doc = dvcfiles.load_blob(blobs[f"{commit}:{lockfile}"], lockfile, commit)
+        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, at(dvcfile, commit)).get(name)
+        output = None
+        if decl is not None:
+            output = dvcfiles.lock_outputs(lock_doc, lockfile, at(lockfile, commit)).get(decl.path)
+        pointer = f"{decl.path}.dvc" if decl is not None and output is None else None
+        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, at(dvcfile, commit)) if with_metrics else []
+        more = self.git.read_blobs([f"{commit}:{p}" for p in ([pointer] if pointer else []) + metric_paths])
+        if pointer and (data := more[f"{commit}:{pointer}"]) is not None:
+            output = dvcfiles.dvcfile_output(dvcfiles.load_blob(data, pointer, commit), pointer)
+        metrics = {}
+        for path in metric_paths:
+            data = more[f"{commit}:{path}"]
+            if data is not None:
+                metrics[path] = dvcfiles.metrics_document(data, path, at(path, commit))
+        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, at(lockfile, commit)))
+
+    def show(self, ref: str) -> dict:
+        """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
+        artifact, version = self.lookup(ref)
+        snap = self.snapshot(artifact.name, version.commit)
+        event = version.authoring_event
+        commit = self.git.commit_infos([version.commit]).get(version.commit)
+        return {
+            "name": artifact.name,
+            "version": version.version,
+            "registered": version.is_registered,
+            "commit": version.commit,
+            "tag": event.tag,
+            "author": event.author,
+            "author_email": event.author_email,
+            "created_at": event.created_at.isoformat(),
+            "message": event.message,
+            "commit_message": commit.subject if commit else None,
+            "stages": artifact.stages_of(version),
+            "deprecated": not artifact.is_active,
+            "path": snap.decl.path if snap.decl else None,
+            "hash": _output_dict(snap.output),
+            "artifact": snap.decl.to_dict() if snap.decl else None,
+            "metrics": snap.metrics,
+            "params": snap.params,
+        }
+
+    # --- writes ------------------------------------------------------------------------------
+
+    def register(
+        self,
+        name: str,
+        version: str | None = None,
+        bump: str | None = None,
+        rev: str = "HEAD",
+        message: str | None = None,
+    ) -> str:
+        """Tag a new version of a declared artifact whose hash is committed; returns the tag."""
+        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+
+        tags.validate_name(name)
+        if version and bump:
+            raise UsageError("give either --version or a --bump option, not both")
+        if version:
+            tags.validate_version(version)
+        self._require_dvc()
+        commit = self.git.resolve_commit(rev)
+        snap = self.snapshot(name, commit, with_metrics=False)
+        dvcfile = dvcfiles.dvcfile_for(name)
+        if snap.decl is None:
+            raise NotFound(f"artifact {name!r} is not declared in the `artifacts:` section of {dvcfile} at {rev}")
+        if snap.output is None:
+            raise TrailError(
+                f"no hash for {snap.decl.path} at {rev}: neither dvc.lock nor {snap.decl.path}.dvc records it "
+                "(run `dvc repro` or `dvc add`, then commit)"
+            )
+        artifact = self.state.artifacts.get(name)
+        if artifact is not None:
+            existing = next((v for v in artifact.versions if v.commit == commit and not v.discovered), None)
+            if existing is not None:  # gto's rule: one version per commit, deregistered ones included
+                from dvc_trail.shorthand import short
+
+                state = "registered" if existing.is_active else "deregistered"
+                raise TrailError(
+                    f"{name}@{existing.version} is already {state} at {short(commit)} (one version per commit)"
+                )
+        version = version or self._next_version(artifact, bump or "patch")
+        tag = tags.register_tag(name, version)
+        if tag in self.tag_names or (artifact and any(v.version == version for v in artifact.versions)):
+            raise TrailError(f"{name}@{version} is already registered (a version is unique per artifact)")
+        return self._write(artifact, tag, commit, message or tags.message(Action.REGISTER, name, version))
+
+    def assign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag a stage assignment of a registered version; returns the tag."""
+        tags.validate_stage(stage)
+        allowed = self.allowed_stages()
+        if allowed is not None and stage not in allowed:
+            raise UsageError(f"stage {stage!r} is not allowed by .gto (allowed: {', '.join(allowed) or 'none'})")
+        artifact, version = self._registered(ref)
+        holder = artifact.stage_holders().get(stage)
+        if holder is version:
+            raise TrailError(f"{artifact.name}@{version.version} is already in stage {stage!r}")
+        tag = tags.assign_tag(artifact.name, stage, self.state.next_counter(artifact.name))
+        default = tags.message(Action.ASSIGN, artifact.name, version.version, stage)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def unassign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag the removal of a stage from a version; returns the tag."""
+        tags.validate_stage(stage)
+        artifact, version = self._registered(ref)
+        if stage not in version.active_stages():
+            raise TrailError(f"{artifact.name}@{version.version} is not in stage {stage!r}")
+        tag = tags.unassign_tag(artifact.name, stage, self.state.next_counter(artifact.name))
+        default = tags.message(Action.UNASSIGN, artifact.name, version.version, stage)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def deregister(self, ref: str, message: str | None = None) -> str:
+        """Tag the withdrawal of a version; returns the tag."""
+        artifact, version = self._registered(ref)
+        tag = tags.deregister_tag(artifact.name, version.version)
+        if tag in self.tag_names:
+            raise TrailError(f"{tag} already exists")
+        default = tags.message(Action.DEREGISTER, artifact.name, version.version)
+        return self._write(artifact, tag, version.commit, message or default)
+
+    def deprecate(self, name: str, message: str | None = None) -> str:
+        """Tag the deprecation of an artifact; returns the tag."""
+        artifact = self.state.artifact(tags.validate_name(name))
+        if not artifact.is_active:
+            raise TrailError(f"{name} is already deprecated")
+        tag = tags.deprecate_tag(name)
+        if tag in self.tag_names:
+            tag = f"{tag}#{self.state.next_counter(name)}"
+        commit = artifact.events[-1].commit
+        return self._write(artifact, tag, commit, message or tags.message(Action.DEPRECATE, name))
+
+    def _registered(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        parsed = require_version_ref(ref)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
+
+    def _next_version(self, artifact: ArtifactState | None, part: str) -> str:
+        """Bump the highest version ever registered (deregistered ones too, so tags never collide)."""
+        versions = [v.version for v in artifact.versions if v.is_registered] if artifact else []
+        if not versions:
+            return tags.bump("v0.0.0", part)
+        return tags.bump(max(versions, key=tags.semver_key), part)
+
+    def _write(self, artifact: ArtifactState | None, tag: str, commit: str, message: str) -> str:
+        """Create one tag, dated after the artifact's last event so every tool orders events alike."""
+        not_before = artifact.events[-1].timestamp + 1 if artifact and artifact.events else 0
+        self.git.create_tags([NewTag(tag, commit, message)], not_before=not_before)
+        self.__dict__.pop("state", None)
+        return tag
+
+    def _require_dvc(self) -> None:
+        if not (self.git.root / ".dvc").is_dir():
+            raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
+
+
+def _output_dict(output: Output | None) -> dict | None:
+    if output is None:
+        return None
+    return {
+        "md5": output.md5,
+        "size": output.size,
+        "nfiles": output.nfiles,
+        "stage": output.stage,
+        "source": output.source,
+    }

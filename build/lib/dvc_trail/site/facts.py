@@ -1,0 +1,277 @@
+"""What each registered commit records for the site, read in two `git cat-file --batch` and cached by commit.
+
+A commit never changes, so its facts are kept under `.git/trail/` and a rebuild after one new tag reads only
+the new commit. A missing, unreadable or foreign cache is rebuilt; a malformed file at one commit becomes a
+warning on that commit's pages, not a failed build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from dvc_trail import dvcfiles, lineage
+from dvc_trail.dvcfiles import ArtifactDecl, Output
+from dvc_trail.errors import TrailError
+from dvc_trail.git import Git
+from dvc_trail.lineage import FileHash, StageLock
+from dvc_trail.site import lockscan
+
+CACHE_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class DvcFileInfo:
+    """A `.dvc` file beside an input or artifact: its output hash and, for `dvc import`, the source."""
+
+    md5: str | None
+    size: int | None
+    nfiles: int | None
+    source: dict[str, Any] | None = None
+    frozen: bool = False
+
+
+@dataclass(frozen=True)
+class CommitFacts:
+    """What one commit records in one dvc.yaml folder: declarations, metrics, lock stages, params."""
+
+    commit: str
+    dvcfile: str
+    decls: dict[str, ArtifactDecl] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    stage_rows: tuple[list[Any], ...] = ()  # [name, cmd, params, deps, outs], each dep/out [path, md5, size, nfiles]
+    has_lock: bool = False
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    dvc_files: dict[str, DvcFileInfo] = field(default_factory=dict)
+    in_git: tuple[str, ...] = ()
+    error: str | None = None
+    commit_message: str | None = None
+
+    @cached_property
+    def stages(self) -> dict[str, StageLock]:
+        """The lock's stages, built only for the pages being rendered (a rebuild renders few)."""
+        lockfile = dvcfiles.lock_beside(self.dvcfile)
+        return {r[0]: StageLock(r[0], lockfile, _hashes(r[3]), _hashes(r[4]), r[1], r[2]) for r in self.stage_rows}
+
+    def outputs(self) -> list[tuple[str, str]]:
+        """(path, md5) of every output the lock records."""
+        return [(o[0], o[1]) for row in self.stage_rows for o in row[4] if o[1]]
+
+    def inputs(self) -> list[tuple[str, str]]:
+        """(path, md5) of every dependency the lock records."""
+        return [(d[0], d[1]) for row in self.stage_rows for d in row[3] if d[1]]
+
+    def output(self, path: str) -> Output | None:
+        """The hash recorded for an artifact path: its dvc.lock output, else its `.dvc` file."""
+        for row in self.stage_rows:
+            for out in row[4]:
+                if out[0] == path and out[1]:
+                    return Output(path, out[1], out[2], out[3], row[0], dvcfiles.lock_beside(self.dvcfile))
+        info = self.dvc_files.get(path)
+        if info is not None and info.md5:
+            return Output(path, info.md5, info.size, info.nfiles, None, f"{path}.dvc")
+        return None
+
+
+def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], CommitFacts], list[str]]:
+    """Facts for many (commit, dvc.yaml path) pairs: from the cache, the rest read in two batches.
+
+    Returns the facts and one warning per commit whose files could not be read.
+    """
+    cache = _Cache(git.git_dir())
+    result: dict[tuple[str, str], CommitFacts] = {}
+    missing = []
+    for key in dict.fromkeys(keys):
+        cached = cache.get(key)
+        if cached is None:
+            missing.append(key)
+        else:
+            result[key] = cached
+    if missing:
+        for facts in _read(git, missing):
+            result[(facts.commit, facts.dvcfile)] = facts
+            cache.put(facts)
+        cache.save()
+    warnings = [f"{f.dvcfile} at {f.commit[:7]}: {f.error}" for k in keys if (f := result[k]).error]
+    return result, list(dict.fromkeys(warnings))
+
+
+def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
+    first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
+    parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str]]] = {}
+    partial: list[tuple[CommitFacts, list[str], list[str]]] = []
+    for commit, dvcfile in keys:
+        lockfile, short = dvcfiles.lock_beside(dvcfile), commit[:7]
+        raw_yaml, raw_lock = first[f"{commit}:{dvcfile}"], first[f"{commit}:{lockfile}"]
+        try:
+            if raw_yaml is not None and raw_yaml not in parsed_yaml:  # dvc.yaml rarely changes: parse once
+                where = f"{dvcfile} at {short}"
+                doc = dvcfiles.load_yaml(raw_yaml, where)
+                parsed_yaml[raw_yaml] = (
+                    dvcfiles.parse_artifacts(doc, dvcfile, where),
+                    dvcfiles.metric_paths(doc, dvcfile, where),
+                )
+            decls, metric_paths = parsed_yaml[raw_yaml] if raw_yaml is not None else ({}, [])
+            stages: dict[str, StageLock] = {}
+            params: dict[str, dict[str, Any]] = {}
+            if raw_lock is not None:
+                stages, params = lockscan.scan(raw_lock.decode(errors="replace"), lockfile, f"{lockfile} at {short}")
+        except TrailError as err:
+            partial.append((CommitFacts(commit, dvcfile, error=str(err)), [], []))
+            continue
+        leaves = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}  # every chain's leaves
+        outs = {o.path for s in stages.values() for o in s.outs}
+        unlocked = {d.path for d in decls.values() if d.path not in outs}
+        rows = tuple(
+            [s.name, s.cmd, s.params or {}, [list(d) for d in s.deps], [list(o) for o in s.outs]]
+            for s in stages.values()
+        )
+        facts = CommitFacts(commit, dvcfile, decls, {}, rows, raw_lock is not None, params)
+        partial.append((facts, metric_paths, sorted(leaves | unlocked)))
+    second = git.read_blobs(
+        [f"{f.commit}:{p}" for f, metrics, paths in partial for p in [*metrics, *(f"{x}.dvc" for x in paths), *paths]]
+    )
+    subjects = {sha: info.subject for sha, info in git.commit_infos([c for c, _ in keys]).items()}
+    done = []
+    for facts, metric_paths, paths in partial:
+        if facts.error:
+            done.append(facts)
+            continue
+        commit, short = facts.commit, facts.commit[:7]
+        try:
+            for path in metric_paths:
+                if (raw := second[f"{commit}:{path}"]) is not None:
+                    facts.metrics[path] = dvcfiles.metrics_document(raw, path, f"{path} at {short}")
+            for path in paths:
+                if (raw := second[f"{commit}:{path}.dvc"]) is not None:
+                    facts.dvc_files[path] = _dvc_info(raw, f"{path}.dvc", f"{path}.dvc at {short}")
+            in_git = tuple(p for p in paths if p not in facts.dvc_files and second[f"{commit}:{p}"] is not None)
+        except TrailError as err:
+            done.append(CommitFacts(commit, facts.dvcfile, error=str(err)))
+            continue
+        fields = {k: v for k, v in facts.__dict__.items() if k != "stages"}  # not the cached property
+        done.append(CommitFacts(**{**fields, "in_git": in_git, "commit_message": subjects.get(commit)}))
+    return done
+
+
+def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:
+    doc = dvcfiles.load_yaml(raw, where)
+    out = dvcfiles.dvcfile_output(doc, dvcpath)
+    deps = doc.get("deps") if isinstance(doc, dict) else None
+    repo = next((d.get("repo") for d in deps or [] if isinstance(d, dict) and isinstance(d.get("repo"), dict)), None)
+    source = None
+    if repo is not None:
+        source = {"url": repo.get("url"), "rev": repo.get("rev"), "rev_lock": repo.get("rev_lock")}
+    frozen = bool(doc.get("frozen")) if isinstance(doc, dict) else False
+    return DvcFileInfo(out.md5 if out else None, out.size if out else None, out.nfiles if out else None, source, frozen)
+
+
+# --- the cache: JSON lines under .git/trail/, appended to; one line per commit and dvc.yaml, or per dvc.yaml text --
+
+
+class _Cache:
+    def __init__(self, git_dir: Path) -> None:
+        self.path = git_dir / "trail" / f"site-v{CACHE_FORMAT}.jsonl"
+        self.entries: dict[str, Any] = {}
+        self.yamls: dict[str, Any] = {}
+        self.decoded: dict[str, dict[str, ArtifactDecl]] = {}
+        self.new: list[str] = []
+        self.rewrite = False
+        try:
+            lines = self.path.read_bytes().split(b"\n")
+        except OSError:
+            lines = []
+        self.rewrite = bool(lines) and lines[-1] != b""  # a cut last line: write the file anew
+        for line in lines:
+            try:
+                item = json.loads(line) if line else None
+                if isinstance(item, dict) and "k" in item:
+                    self.entries[item["k"]] = item["v"]
+                elif isinstance(item, dict) and "y" in item:
+                    self.yamls[item["y"]] = item["v"]
+            except ValueError:
+                self.rewrite = True
+
+    def get(self, key: tuple[str, str]) -> CommitFacts | None:
+        raw = self.entries.get(f"{key[0]}:{key[1]}")
+        if raw is None:
+            return None
+        try:
+            digest = raw["y"]
+            if digest and digest not in self.decoded:
+                self.decoded[digest] = {
+                    n: ArtifactDecl(n, d["path"], d["type"], d["desc"], tuple(d["labels"]), d["meta"], d["dvcfile"])
+                    for n, d in self.yamls[digest].items()
+                }
+            return _decode(key, raw, self.decoded[digest] if digest else {})
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            del self.entries[f"{key[0]}:{key[1]}"]  # a damaged entry is read again
+            self.rewrite = True
+            return None
+
+    def put(self, facts: CommitFacts) -> None:
+        decls = {n: d.to_dict() for n, d in sorted(facts.decls.items())}
+        text = json.dumps(decls, sort_keys=True, default=str).encode()
+        digest = hashlib.sha256(text).hexdigest()[:32] if decls else ""
+        if digest and digest not in self.yamls:
+            self.yamls[digest] = decls
+            self.new.append(json.dumps({"y": digest, "v": decls}))
+        key = f"{facts.commit}:{facts.dvcfile}"
+        self.entries[key] = {
+            "y": digest,
+            "m": facts.metrics,
+            "l": facts.has_lock,
+            "s": list(facts.stage_rows),
+            "p": facts.params,
+            "d": {p: [i.md5, i.size, i.nfiles, i.source, i.frozen] for p, i in facts.dvc_files.items()},
+            "g": list(facts.in_git),
+            "e": facts.error,
+            "c": facts.commit_message,
+        }
+        self.new.append(json.dumps({"k": key, "v": self.entries[key]}))
+
+    def save(self) -> None:
+        """Append the new lines (or write the whole file again after damage)."""
+        if not (self.new or self.rewrite):
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.rewrite:
+                lines = [json.dumps({"y": d, "v": v}) for d, v in self.yamls.items()]
+                lines += [json.dumps({"k": k, "v": v}) for k, v in self.entries.items()]
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".site-")
+                with os.fdopen(fd, "w") as handle:
+                    handle.write("".join(line + "\n" for line in lines))
+                os.replace(tmp, self.path)
+            else:
+                with open(self.path, "a") as handle:
+                    handle.write("".join(line + "\n" for line in self.new))
+        except OSError:
+            pass  # a read-only repository still builds, just without the cache
+
+
+def _decode(key: tuple[str, str], raw: dict[str, Any], decls: dict[str, ArtifactDecl]) -> CommitFacts:
+    commit, dvcfile = key
+    return CommitFacts(
+        commit,
+        dvcfile,
+        decls,
+        raw["m"],
+        tuple(raw["s"]),
+        bool(raw["l"]),
+        raw["p"],
+        {p: DvcFileInfo(*i) for p, i in raw["d"].items()},
+        tuple(raw["g"]),
+        raw["e"],
+        raw["c"],
+    )
+
+
+def _hashes(rows: list[list[Any]]) -> tuple[FileHash, ...]:
+    return tuple(FileHash(*row) for row in rows)
