@@ -60,8 +60,8 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     remote = tracked_remote(project.git)
     pages = _Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git))
     salt = pages.salt()
-    registry = project.ls()
     every = project.ls(include_deprecated=True)
+    registry = {name: info for name, info in every.items() if info["active"]}  # `ls` without --all
     live = {n: [v.version for v, _ in ps] for n, ps in pairs.items()}
     pages.env.globals["live"] = {n: set(vs) for n, vs in live.items()}
     links = {k: model.links_at(f, index) for k, f in facts.items()}
@@ -92,23 +92,39 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
 
     views = [model.artifact_view(a, every.get(n, {}).get("stage", {}), facts, True) for n, a in pairs_of(artifacts)]
     decls = {view.name: view.decl for view in views}
-    history = project.history()
     folder.write("index.html", pages.index(views, decls))
     folder.write("stages.html", pages.stages(artifacts))
+    _history(project, folder, pages, live, salt)
+    folder.write(f"{paths.API}/registry.json", _json(registry))
+    folder.write(".nojekyll", b"")
+    return folder.finish(warnings)
+
+
+def _history(project: Project, folder: SiteFolder, pages: _Pages, live: dict[str, list[str]], salt: str) -> None:
+    """history.json, history.html and the archive parts; none of them is even computed when no event changed."""
+    events = [e for a in project.state.artifacts.values() for e in a.events]
+    stamp = [(e.tag, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in events]
+    key = hashlib.sha256(repr((salt, sorted(stamp), sorted(live.items()))).encode()).hexdigest()[:32]
+    parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
+    json_rel = f"{paths.API}/history.json"
+    unchanged = {"history.html": key, json_rel: key, **parts}
+    if all(folder.is_fresh(rel, k) for rel, k in unchanged.items()):
+        for rel, k in unchanged.items():
+            folder.fresh(rel, k)
+        return
+    history = project.history()
     oldest_first = history[::-1]
     chunks = [oldest_first[i : i + CHUNK] for i in range(0, len(oldest_first), CHUNK)]
     archive = [(f"history/{n + 1}.html", c[0]["timestamp"], c[-1]["timestamp"]) for n, c in enumerate(chunks)]
-    folder.write("history.html", pages.history(history[:RECENT], live, "history.html", archive[::-1], len(history)))
+    latest = pages.history(history[:RECENT], live, "history.html", archive[::-1], len(history))
+    folder.write("history.html", latest, key)
     for (rel, _, _), chunk in zip(archive, chunks, strict=True):  # older pages keep their bytes as events are added
-        events = chunk[::-1]
-        flags = [e["version"] in live.get(e["artifact"], ()) for e in events]
-        key = hashlib.sha256(repr((salt, events, flags)).encode()).hexdigest()[:32]
-        if not folder.fresh(rel, key):
-            folder.write(rel, pages.history(events, live, rel, [], len(events), rel), key)
-    folder.write(f"{paths.API}/registry.json", _json(registry))
-    folder.write(f"{paths.API}/history.json", _json(history))
-    folder.write(".nojekyll", b"")
-    return folder.finish(warnings)
+        part = chunk[::-1]
+        flags = [e["version"] in live.get(e["artifact"], ()) for e in part]
+        part_key = hashlib.sha256(repr((salt, part, flags)).encode()).hexdigest()[:32]
+        if not folder.fresh(rel, part_key):
+            folder.write(rel, pages.history(part, live, rel, [], len(part), rel), part_key)
+    folder.write(json_rel, _json(history), key)
 
 
 def pairs_of(artifacts: dict[str, Any]) -> list[tuple[str, Any]]:
