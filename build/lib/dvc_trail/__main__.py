@@ -1,3 +1,0 @@
-from dvc_trail.main import main
-
-main()

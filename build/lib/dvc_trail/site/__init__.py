@@ -1,1 +1,0 @@
-"""The registry site: static HTML pages and a JSON API generated from the registry tags and git objects."""
