@@ -14,15 +14,10 @@ from dvc_trail.registry import TagRecord
 if TYPE_CHECKING:
     from subprocess import CompletedProcess
 
-_TAG_FIELDS = [
-    "%(refname:strip=2)",
-    "%(objecttype)",
-    "%(*objectname)",
-    "%(taggername)",
-    "%(taggeremail)",
-    "%(taggerdate:raw)",
-    "%(contents)",
-]
+_TAG_FIELDS = ["%(refname:strip=2)", "%(objecttype)", "%(*objectname)", "%(taggername)", "%(taggeremail)"]
+_TAG_FIELDS += ["%(taggerdate:raw)", "%(contents)"]
+MAX_BLOB = 64 << 20  # bytes of one file read from git (a few KB of packed zeros inflate to gigabytes)
+MAX_BLOBS = 1 << 30  # bytes of all the files one read_blobs call returns
 
 
 class CommitInfo(NamedTuple):
@@ -187,7 +182,14 @@ class Git:
         unique = list(dict.fromkeys(specs))
         if any("\n" in s for s in unique):
             raise TrailError("a path with a newline cannot be read from git")
-        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
+        request = "".join(s + "\n" for s in unique).encode()
+        checked = run_git(["cat-file", "--batch-check=%(objectsize)"], self.root, input=request).split(b"\n")
+        for spec, length in zip(unique, checked, strict=False):  # bounded before a byte is read: no blob bomb
+            if length.isdigit() and int(length) > MAX_BLOB:
+                raise TrailError(f"refusing {spec}: {int(length):,} bytes, more than {MAX_BLOB >> 20} MiB")
+        if sum(int(length) for length in checked if length.isdigit()) > MAX_BLOBS:
+            raise TrailError(f"refusing to read {len(unique)} files from git: more than {MAX_BLOBS >> 30} GiB")
+        out = run_git(["cat-file", "--batch"], self.root, input=request)
         result: dict[str, bytes | None] = {}
         pos = 0
         for spec in unique:

@@ -91,7 +91,7 @@ def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
                     size if isinstance(size, int) and size >= 0 else None,
                 )
             )
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         raise TrailError(f"{where} is malformed") from None
     if len({o.relpath for o in objects}) != len(objects) or any(o.oid.endswith(".dir") for o in objects):
         raise TrailError(f"{where} is malformed")

@@ -64,7 +64,7 @@ def read_json(registry: str, rel: str) -> Any:
         raise TrailError(f"{where} is larger than {MAX_JSON >> 20} MiB: refused")
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # `[[[[...` exhausts the parser's recursion
         raise TrailError(f"malformed JSON in {where}") from None
 
 
