@@ -510,3 +510,42 @@ def test_lineage_graphs_and_meta_keys_are_escaped(tmp_path: Path) -> None:
     assert stage_line.endswith('"];') and "train\\n```\\n![x]" in stage_line, stage_line
     shown = trail(repo, "show", "model").stdout
     assert "\x1b" not in shown and "[red]hidden[/red]" in shown
+
+
+# --- 11. numbers past float range, and links the site builds from options ---------------------------
+
+
+def test_numbers_past_float_range_break_no_chart(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    (repo / "dvc.yaml").write_text((repo / "dvc.yaml").read_text() + "metrics:\n- metrics.json\n")
+    for patch, body in enumerate(('{"acc": 0.5, "loss": 1e999}', '{"acc": 1' + "0" * 4000 + ', "loss": NaN}')):
+        (repo / "metrics.json").write_text(body)  # 4,001 digits: under Python's 4,300-digit parse limit
+        commit_all(repo, f"metrics {patch}")
+        git(repo, "tag", "-a", "-m", "Registering", f"model@v1.{patch + 1}.0")
+    trail(repo, "metrics", "model", "--plot", str(tmp_path / "acc.svg"), "--metric", "metrics.json:acc")
+    assert "<svg" in (tmp_path / "acc.svg").read_text()
+    assert "1" + "0" * 4000 in trail(repo, "metrics", "model", "--json").stdout  # still shown, as text
+    out = trail(repo, "site", "-o", str(tmp_path / "site")).stdout
+    assert "written" in out and (tmp_path / "site" / "a" / "model" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "url"),
+    [
+        ("--repo-url", "javascript:alert(1)"),
+        ("--repo-url", "JaVaScRiPt://github.com/%0aalert(1)"),
+        ("--repo-url", "data:text/html,<script>alert(1)</script>"),
+        ("--repo-url", 'https://github.com/a/b" onmouseover="alert(1)'),
+        ("--repo-url", f"https://alice:{TOKEN}@github.com/org/repo"),
+        ("--base-url", "javascript:alert(1)"),
+    ],
+)
+def test_site_links_are_http_only(tmp_path: Path, option: str, url: str) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    line = attack(repo, "site", "-o", str(tmp_path / "site"), option, url, code=2)
+    assert f"refusing {option}" in line and "http(s)" in line
+    assert not (tmp_path / "site").exists()

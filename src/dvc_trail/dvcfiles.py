@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -257,8 +258,17 @@ def parse_document(data: bytes, path: str, where: str) -> Any:
         raise TrailError(f"refusing {where}: {err}") from None
 
 
+_FLOAT_MAX = int(sys.float_info.max)
+
+
 def _metric_values(doc: Any) -> Any:
-    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped."""
+    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped.
+
+    An integer too large for a float (up to Python's 4,300 digits parse) is kept as its text, so charts,
+    plots and deltas, which compute in floats, never meet it.
+    """
+    if isinstance(doc, int) and not isinstance(doc, bool) and abs(doc) > _FLOAT_MAX:
+        return str(doc)
     if isinstance(doc, int | float | str):
         return doc
     if not isinstance(doc, dict):
