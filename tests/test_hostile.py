@@ -549,3 +549,35 @@ def test_site_links_are_http_only(tmp_path: Path, option: str, url: str) -> None
     line = attack(repo, "site", "-o", str(tmp_path / "site"), option, url, code=2)
     assert f"refusing {option}" in line and "http(s)" in line
     assert not (tmp_path / "site").exists()
+
+
+# --- 12. artifact paths that name the destination folder itself, or carry escapes ---------------------
+
+
+def test_a_site_path_never_names_the_destination_folder(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"ok.bin": b"y"})
+    repo = hostile_repo(tmp_path, "out/dir", files, None, local_remote(store))
+    site = tmp_path / "site"
+    trail(repo, "site", "-o", str(site))
+    (victim / "models").mkdir()
+    (victim / "models" / "keep.txt").write_text("years of work\n")  # the folder the user downloads into
+    commit_all(victim, "models")
+    page = site / "api" / "v1" / "artifacts" / "model" / "v1.0.0.json"
+    doc = json.loads(page.read_text())
+    for path in (".", "", "out/.", "out/..", "./out", "out//dir", "out\x1b]0;pwned\x07"):
+        page.write_text(json.dumps({**doc, "path": path}))
+        line = attack(victim, "get", "model", "--registry", str(site), "-o", "models", "--force")
+        assert "refusing artifact path" in line, line
+    assert (victim / "models" / "keep.txt").read_text() == "years of work\n"
+
+
+def test_control_characters_in_paths_are_refused(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"w\x1b]0;pwned\x07.bin": b"x", "ok.bin": b"y"})
+    evil = hostile_repo(tmp_path, "out/dir", files, None, local_remote(store))
+    assert "unsafe path" in attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", "m")
+    named = hostile_repo(
+        tmp_path, json.dumps("out\x1b[8mdir"), manifest(store, {"a": b"a"}), None, local_remote(store), name="named"
+    )
+    assert "refusing artifact path" in attack(victim, "get", "model", "--repo", named.as_uri())
