@@ -32,6 +32,16 @@ StageArg = Annotated[str, typer.Argument(help="Stage name, like dev, staging or 
 PushOpt = Annotated[bool, typer.Option("--push", help="Then publish: upload the data, push the tags (see publish).")]
 RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r", help="DVC remote (default: the core.remote one).")]
 GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to push the tags to.")]
+FetchOpt = Annotated[
+    bool,
+    typer.Option("--fetch", help="Download DVC-cached metrics files missing locally from the default DVC remote."),
+]
+
+
+def _warn_unreadable(messages: list[str]) -> None:
+    """Name each declared metrics file that could not be read, with the fix (never a silent empty answer)."""
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"trail: warning: {mask_secrets(message)}\n")
 
 
 def _fail(message: str, code: int) -> None:
@@ -119,6 +129,7 @@ def assign(
         str | None,
         typer.Option("--require-better", help="Refuse unless the version is at least as good on this metric."),
     ] = None,
+    fetch: FetchOpt = False,
     push: PushOpt = False,
     remote: RemoteOpt = None,
     git_remote: GitRemoteOpt = "origin",
@@ -128,7 +139,7 @@ def assign(
     if require_better:
         from dvc_trail.compare import require_better as check
 
-        print(f"Promotion gate: {check(project, ref, stage, require_better)}")
+        print(f"Promotion gate: {check(project, ref, stage, require_better, fetch=fetch)}")
     if push:
         from dvc_trail import sharing
 
@@ -178,9 +189,10 @@ def ls(
 
 @app.command()
 @handled
-def show(ref: RefArg, json: JsonOpt = False) -> None:
+def show(ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
     """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
-    info = _project().show(ref)
+    info = _project().show(ref, fetch=fetch)
+    _warn_unreadable([u["message"] for u in info["unreadable"]])
     render.print_json(info) if json else render.version_details(info)
 
 
@@ -230,6 +242,7 @@ def diff(
         list[str] | None,
         typer.Option("--fail-on", help="Gate like acc<-0.01 or loss>+5% (default: gates in trail.yaml)."),
     ] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Compare metrics and params of A (default HEAD) and B (default the workspace); exit 1 if a gate fails.
 
@@ -238,7 +251,8 @@ def diff(
     """
     from dvc_trail.compare import compare
 
-    result = compare(_project(), a, b, all_values=all_, gates=fail_on)
+    result = compare(_project(), a, b, all_values=all_, gates=fail_on, fetch=fetch)
+    _warn_unreadable([u.message for u in result.unreadable])
     if json:
         render.print_json(result.to_json())
     elif md:
@@ -265,6 +279,7 @@ def report(
     fail_on: Annotated[
         list[str] | None, typer.Option("--fail-on", help="Gate rules (default: gates in trail.yaml).")
     ] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
     from dvc_trail import provenance
@@ -272,7 +287,8 @@ def report(
     from dvc_trail.markdown import report as markdown_report
 
     project = _project()
-    result = compare(project, base, head, gates=fail_on)
+    result = compare(project, base, head, gates=fail_on, fetch=fetch)
+    _warn_unreadable([u.message for u in result.unreadable])
     upstream = provenance.upstream_summary(
         project, result.changed_artifacts(), result.old.revision.commit, result.new.revision.commit
     )
@@ -292,11 +308,14 @@ def metrics(
     json: JsonOpt = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a chart: FILE.svg (+ .html) or FILE.html.")] = None,
     metric: Annotated[str | None, typer.Option("--metric", help="Metric to plot (default: the first).")] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Metrics of every registered version of NAME at its commit: the model's life at a glance."""
     from dvc_trail.compare import trend
 
-    rows = trend(_project(), name)
+    found = trend(_project(), name, fetch=fetch)
+    _warn_unreadable([u.message for u in found.unreadable])
+    rows = found.rows
     if plot:
         from dvc_trail.plot import write_plot
 
@@ -368,13 +387,16 @@ def impact(
 def card(
     ref: RefArg,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the card to this file.")] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
     from dvc_trail import provenance
     from dvc_trail.markdown import card as model_card
 
     project = _project()
-    text = model_card(project.show(ref), provenance.lineage_of(project, ref))
+    info = project.show(ref, fetch=fetch)
+    _warn_unreadable([u["message"] for u in info["unreadable"]])
+    text = model_card(info, provenance.lineage_of(project, ref))
     if output:
         output.write_text(text)
         print(f"Wrote {output}")

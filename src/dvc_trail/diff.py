@@ -127,9 +127,12 @@ class GateResult:
     old: Any = None
     new: Any = None
     breached: bool = False
+    unreadable: str | None = None  # the metrics files that could not be read, which fails every gate
 
     @property
     def message(self) -> str:
+        if self.unreadable:
+            return f"{self.gate.text}: FAILED (could not read {self.unreadable})"
         if self.path is None:
             return f"{self.gate.text}: no such metric in either revision"
         state = "FAILED" if self.breached else "ok"

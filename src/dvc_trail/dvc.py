@@ -55,21 +55,34 @@ def push(root: Path, remote: str | None = None) -> int:
         return int(repo.push(remote=remote))
 
 
-def read_cached(root: Path, md5: str) -> bytes | None:
-    """A file's bytes from the DVC cache by hash, fetched from the default remote if missing."""
-    with _repo(root) as repo:
-        path = repo.cache.local.oid_to_path(md5)
-        if not os.path.exists(path):
-            from dvc_data.hashfile.hash_info import HashInfo
+def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> list[str]:
+    """Download single objects (files or `.dir` manifests, by md5) from the DVC remote into the local cache.
 
-            try:
-                repo.cloud.pull([HashInfo("md5", md5)])
-            except Exception as err:  # noqa: BLE001 - any remote failure means "not available"
-                raise TrailError(f"cannot fetch {md5} from the DVC remote: {err}") from None
-        if not os.path.exists(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read()
+    Each is hash-checked before it is moved into place; returns the ones the remote does not have.
+    """
+    from dvc_trail.dvcfiles import valid_hash
+
+    bad = [m for m in md5s if not valid_hash(m)]
+    if bad:
+        raise TrailError(f"malformed DVC hash {bad[0][:80]!r}")
+    missing = []
+    with open_remote(root, remote) as store:
+        odb, cache = store.odb("md5"), store.cache_odb("md5")
+        with _remote_io(store.label, "download"):
+            for md5 in md5s:
+                dest = Path(cache.oid_to_path(md5))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp = dest.with_name(f".{dest.name}.trail-tmp")
+                try:
+                    odb.fs.get_file(odb.oid_to_path(md5), str(tmp))
+                except FileNotFoundError:
+                    missing.append(md5)
+                    continue
+                if hash_file(tmp) != md5.removesuffix(".dir"):
+                    tmp.unlink(missing_ok=True)
+                    raise TrailError(f"corrupt download of object {md5} from DVC remote {store.label}")
+                os.replace(tmp, dest)
+    return missing
 
 
 # --- remotes: an artifact's objects, upload and check, download and re-hash ----------------------

@@ -13,6 +13,7 @@ from dvc_trail.registry import TagRecord
 
 if TYPE_CHECKING:
     import subprocess
+    from collections.abc import Callable
 
 _TAG_FIELDS = [
     "%(refname:strip=2)",
@@ -88,6 +89,26 @@ def _read_git(args: list[str], cwd: Path) -> bytes:
         stdout, stderr = out.read(), err.read()
     _check(args, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), stderr)
     return stdout
+
+
+def _tree_entries(
+    body: bytes, oid_bytes: int, wanted: Callable[[str], bool]
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """A raw tree object's matching file names and its subtrees (name, id); `.git`/`.dvc` folders skipped."""
+    files, subs = [], []
+    pos = 0
+    while pos < len(body):
+        space = body.index(b" ", pos)
+        nul = body.index(b"\0", space)
+        mode, name = body[pos:space], body[space + 1 : nul].decode(errors="surrogateescape")
+        oid = body[nul + 1 : nul + 1 + oid_bytes].hex()
+        pos = nul + 1 + oid_bytes
+        if mode == b"40000":
+            if name not in (".git", ".dvc"):
+                subs.append((name, oid))
+        elif mode in (b"100644", b"100755") and wanted(name):
+            files.append(name)
+    return files, subs
 
 
 class Git:
@@ -182,6 +203,64 @@ class Git:
             result[spec] = out[pos : pos + size] if header[1] == "blob" else None
             pos += size + 1
         return result
+
+    def find_files(
+        self, commits: list[str], wanted: Callable[[str], bool], limit: int = 100_000
+    ) -> dict[str, list[str]]:
+        """Paths of the files whose name `wanted` accepts in each commit's tree (a batched walk, no checkout).
+
+        Each level of the trees is one `git cat-file --batch`; a tree shared by several commits is read once.
+        `.git` and `.dvc` folders are skipped, as DVC does; more than `limit` trees is an error.
+        """
+        trees: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # tree -> (matching files, subtrees)
+        roots = self._read_trees([f"{c}^{{tree}}" for c in dict.fromkeys(commits)], trees, wanted)
+        pending = {oid for _, subs in trees.values() for _, oid in subs if oid not in trees}
+        while pending:
+            if len(trees) + len(pending) > limit:
+                raise TrailError(f"more than {limit} folders in the repository's history: too many to search")
+            self._read_trees(sorted(pending), trees, wanted)
+            pending = {oid for _, subs in trees.values() for _, oid in subs if oid not in trees}
+        found: dict[str, list[str]] = {}
+
+        def walk(tree: str, depth: int) -> list[str]:
+            if depth > 100:
+                raise TrailError("folders nested more than 100 deep in the repository: too deep to search")
+            if tree not in found:
+                files, subs = trees.get(tree, ([], []))
+                found[tree] = [*files, *(f"{name}/{path}" for name, sub in subs for path in walk(sub, depth + 1))]
+            return found[tree]
+
+        result = {}
+        for c in commits:
+            root = roots.get(f"{c}^{{tree}}")
+            result[c] = sorted(walk(root, 0)) if root else []
+        return result
+
+    def _read_trees(
+        self, specs: list[str], trees: dict[str, tuple[list[str], list[tuple[str, str]]]], wanted: Callable[[str], bool]
+    ) -> dict[str, str | None]:
+        """Read tree objects with one `git cat-file --batch` into `trees`; returns each spec's tree id."""
+        if any("\n" in s for s in specs):
+            raise TrailError("a revision with a newline cannot be read from git")
+        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in specs).encode())
+        ids: dict[str, str | None] = {}
+        pos = 0
+        for spec in specs:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split(b" ")
+            pos = end + 1
+            if len(header) != 3 or header[1] not in (b"tree", b"blob", b"commit", b"tag"):
+                ids[spec] = None
+                continue
+            size = int(header[2])
+            body, pos = out[pos : pos + size], pos + size + 1
+            if header[1] != b"tree":
+                ids[spec] = None
+                continue
+            oid = header[0].decode()
+            ids[spec] = oid
+            trees[oid] = _tree_entries(body, len(oid) // 2, wanted)
+        return ids
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""

@@ -24,6 +24,7 @@ from dvc_trail.tags import Action
 
 if TYPE_CHECKING:
     from dvc_trail.dvcfiles import ArtifactDecl, Output
+    from dvc_trail.revisions import Unreadable
 
 
 class Snapshot(NamedTuple):
@@ -34,6 +35,7 @@ class Snapshot(NamedTuple):
     output: Output | None
     metrics: dict[str, dict[str, Any]]
     params: dict[str, dict[str, Any]]
+    unreadable: list[Unreadable]
 
 
 class Project:
@@ -131,36 +133,32 @@ class Project:
             return None
         return next((e for e in self.state.artifacts[parsed.name].events if e.tag == name), None)
 
-    def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
-        """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
+    def snapshot(self, name: str, commit: str, with_metrics: bool = True, fetch: bool = False) -> Snapshot:
+        """Declaration, output hash, metrics and params of an artifact at a commit (a few batched git reads).
+
+        The hash comes from whichever stage outputs the artifact's path (any dvc.yaml, with its `wdir`), else
+        from a `.dvc` file; metrics and params from the one reader (git objects, else the local DVC cache).
+        """
         from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+        from dvc_trail.revisions import Revision, RevisionReader
 
-        dvcfile = dvcfiles.dvcfile_for(name)
-        lockfile = dvcfiles.lock_beside(dvcfile)
-        blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
         short = commit[:7]
-        dvc_doc = _parse(blobs[f"{commit}:{dvcfile}"], f"{dvcfile} at {short}")
-        lock_doc = _parse(blobs[f"{commit}:{lockfile}"], f"{lockfile} at {short}")
-        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, f"{dvcfile} at {short}").get(name)
-        output = None
-        if decl is not None:
-            output = dvcfiles.lock_outputs(lock_doc, lockfile, f"{lockfile} at {short}").get(decl.path)
-        extra = [f"{commit}:{decl.path}.dvc"] if decl is not None and output is None else []
-        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, f"{dvcfile} at {short}") if with_metrics else []
-        more = self.git.read_blobs(extra + [f"{commit}:{p}" for p in metric_paths])
-        if extra and (data := more[extra[0]]) is not None:
-            output = dvcfiles.dvcfile_output(_parse(data, f"{extra[0]} at {short}"), extra[0][len(commit) + 1 :])
-        metrics = {}
-        for path in metric_paths:
-            data = more[f"{commit}:{path}"]
-            if data is not None:
-                metrics[path] = dvcfiles.metrics_document(data, path, f"{path} at {short}")
-        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, f"{lockfile} at {short}"))
+        reader = RevisionReader(self.git)
+        (data,) = reader.read([Revision(short, commit)], params=False, fetch=fetch, metrics=with_metrics)
+        decl = data.artifacts().get(name)
+        output = data.outputs().get(decl.path) if decl is not None else None
+        lockfile = output.source if output and output.source.endswith("dvc.lock") else None
+        lockfile = lockfile or dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
+        params = dvcfiles.lock_params(data.locks.get(lockfile), f"{lockfile} at {short}")
+        return Snapshot(commit, decl, output, data.metrics, params, data.unreadable)
 
-    def show(self, ref: str) -> dict:
-        """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
+    def show(self, ref: str, fetch: bool = False) -> dict:
+        """Everything about one version: registration, stages, path, hash, metadata, metrics, params.
+
+        `unreadable` lists the declared metrics files that could not be read (not in the local DVC cache).
+        """
         artifact, version = self.resolve(ref)
-        snap = self.snapshot(artifact.name, version.commit)
+        snap = self.snapshot(artifact.name, version.commit, fetch=fetch)
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
         return {
@@ -181,6 +179,7 @@ class Project:
             "artifact": snap.decl.to_dict() if snap.decl else None,
             "metrics": snap.metrics,
             "params": snap.params,
+            "unreadable": [{"path": u.path, "md5": u.md5, "message": u.message} for u in snap.unreadable],
         }
 
     # --- writes ------------------------------------------------------------------------------

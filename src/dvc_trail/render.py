@@ -114,6 +114,10 @@ def diff_tables(comparison: Any) -> None:
     console = _console()
     old, new = comparison.old.revision.label, comparison.new.revision.label
     for title, values in (("metrics", comparison.metrics), ("params", comparison.params)):
+        if not values and comparison.unreadable:
+            sides = ", ".join(sorted({u.revision.label for u in comparison.unreadable}))
+            console.print(f"Some {title} could not be read at {sides}: not compared (see the warnings above).")
+            continue
         if not values:
             console.print(f"No {title} changed between {old} and {new}.")
             continue
