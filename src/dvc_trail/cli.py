@@ -179,10 +179,29 @@ def deprecate(
 @app.command("ls")
 @handled
 def ls(
+    name: Annotated[
+        str | None, typer.Argument(help="List every version of this artifact (as `gto show NAME`).")
+    ] = None,
     json: JsonOpt = False,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include deprecated artifacts.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Include deprecated artifacts (with NAME: deregistered versions).")
+    ] = False,
 ) -> None:
-    """List artifacts with their latest version and who holds each stage (`--json` equals `gto show --json`)."""
+    """List artifacts with their latest version and stage holders, or every version of NAME.
+
+    `--json` equals `gto show --json`, and `gto show NAME --json` with NAME.
+    """
+    if name is not None:
+        versions = _project().versions(name, include_inactive=all_)
+        if json:
+            render.print_json(versions)
+        else:
+            rows = [
+                [v["artifact"], v["version"], ", ".join(s["stage"] for s in v["stages"]), v["created_at"], v["ref"]]
+                for v in versions
+            ]
+            render.simple_table(["artifact", "version", "stage", "created_at", "ref"], rows)
+        return
     registry = _project(details=False).ls(include_deprecated=all_)
     render.print_json(registry) if json else render.registry_table(registry)
 

@@ -44,7 +44,7 @@ class LocalCache:
 
     def __init__(self, root: Path) -> None:
         self.dir = cache_dir(root)
-        self._manifests: dict[str, dict[str, str] | None] = {}
+        self._manifests: dict[str, dict[str, str]] = {}
 
     def paths(self, md5: str) -> list[Path]:
         """Where an object can be: DVC 3's layout, then DVC 2's. Refuses anything but a DVC hash."""
@@ -72,9 +72,11 @@ class LocalCache:
 
     def manifest(self, md5: str) -> dict[str, str] | None:
         """A directory's {relpath: md5} from its `.dir` object; None when the local cache does not have it."""
-        if md5 not in self._manifests:
+        if md5 not in self._manifests:  # only found ones are kept: a fetch may bring the others
             data = self.read(md5, MAX_MANIFEST)
-            self._manifests[md5] = None if data is None else _entries(data, md5)
+            if data is None:
+                return None
+            self._manifests[md5] = _entries(data, md5)
         return self._manifests[md5]
 
     def lookup(self, out_path: str, out_md5: str, path: str) -> CacheRead:

@@ -91,6 +91,42 @@ def _read_git(args: list[str], cwd: Path) -> bytes:
     return stdout
 
 
+class RawCommit(NamedTuple):
+    """A commit object's people, dates (epoch seconds and `+HHMM`) and message, as git stores them."""
+
+    sha: str
+    author: str
+    author_email: str
+    committer: str
+    committer_email: str
+    commit_time: int
+    commit_tz: str
+    message: str
+
+
+_IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^>]*)> (?P<time>-?\d+) (?P<tz>[+-]\d{4})")
+
+
+def _parse_commit(sha: str, body: bytes) -> RawCommit:
+    head, _, message = body.partition(b"\n\n")
+    people = {}
+    for line in head.decode(errors="replace").split("\n"):
+        key, _, value = line.partition(" ")
+        if key in ("author", "committer") and (match := _IDENT.fullmatch(value)):
+            people[key] = match
+    author, committer = people.get("author"), people.get("committer")
+    return RawCommit(
+        sha,
+        author["name"] if author else "",
+        author["email"] if author else "",
+        committer["name"] if committer else "",
+        committer["email"] if committer else "",
+        int(committer["time"]) if committer else 0,
+        committer["tz"] if committer else "+0000",
+        message.decode(errors="replace"),
+    )
+
+
 def _tree_entries(
     body: bytes, oid_bytes: int, wanted: Callable[[str], bool]
 ) -> tuple[list[str], list[tuple[str, str]]]:
@@ -240,27 +276,43 @@ class Git:
         self, specs: list[str], trees: dict[str, tuple[list[str], list[tuple[str, str]]]], wanted: Callable[[str], bool]
     ) -> dict[str, str | None]:
         """Read tree objects with one `git cat-file --batch` into `trees`; returns each spec's tree id."""
-        if any("\n" in s for s in specs):
-            raise TrailError("a revision with a newline cannot be read from git")
-        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in specs).encode())
         ids: dict[str, str | None] = {}
+        for spec, found in self.read_objects(specs).items():
+            ids[spec] = None
+            if found is not None and found[1] == "tree":
+                ids[spec] = found[0]
+                trees[found[0]] = _tree_entries(found[2], len(found[0]) // 2, wanted)
+        return ids
+
+    def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
+        """Any objects (`REV`, `REV:PATH`, `REV^{tree}`) with one `git cat-file --batch`: (id, type, bytes)."""
+        unique = list(dict.fromkeys(specs))
+        if not unique:
+            return {}
+        if any("\n" in s for s in unique):
+            raise TrailError("a revision or path with a newline cannot be read from git")
+        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
+        found: dict[str, tuple[str, str, bytes] | None] = {}
         pos = 0
-        for spec in specs:
+        for spec in unique:
             end = out.index(b"\n", pos)
             header = out[pos:end].split(b" ")
             pos = end + 1
-            if len(header) != 3 or header[1] not in (b"tree", b"blob", b"commit", b"tag"):
-                ids[spec] = None
+            if len(header) != 3 or header[1] not in (b"tree", b"blob", b"commit", b"tag") or not header[2].isdigit():
+                found[spec] = None
                 continue
             size = int(header[2])
-            body, pos = out[pos : pos + size], pos + size + 1
-            if header[1] != b"tree":
-                ids[spec] = None
-                continue
-            oid = header[0].decode()
-            ids[spec] = oid
-            trees[oid] = _tree_entries(body, len(oid) // 2, wanted)
-        return ids
+            found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + size])
+            pos += size + 1
+        return found
+
+    def commits(self, shas: list[str]) -> dict[str, RawCommit]:
+        """Author, committer (with dates) and full message of many commits, from one `git cat-file --batch`."""
+        result = {}
+        for sha, found in self.read_objects(shas).items():
+            if found is not None and found[1] == "commit":
+                result[sha] = _parse_commit(found[0], found[2])
+        return result
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""

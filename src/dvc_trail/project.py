@@ -82,6 +82,13 @@ class Project:
             }
         return result
 
+    def versions(self, name: str, include_inactive: bool = False) -> list[dict[str, Any]]:
+        """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
+        from dvc_trail.versions import version_list
+
+        artifact = self.state.artifact(tags.validate_name(name))
+        return version_list(artifact, self.git.commits([v.commit for v in artifact.versions]), include_inactive)
+
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
         folder = self.git.cwd.resolve()
@@ -133,7 +140,9 @@ class Project:
             return None
         return next((e for e in self.state.artifacts[parsed.name].events if e.tag == name), None)
 
-    def snapshot(self, name: str, commit: str, with_metrics: bool = True, fetch: bool = False) -> Snapshot:
+    def snapshot(
+        self, name: str, commit: str, with_metrics: bool = True, fetch: bool = False, label: str | None = None
+    ) -> Snapshot:
         """Declaration, output hash, metrics and params of an artifact at a commit (a few batched git reads).
 
         The hash comes from whichever stage outputs the artifact's path (any dvc.yaml, with its `wdir`), else
@@ -144,7 +153,8 @@ class Project:
 
         short = commit[:7]
         reader = RevisionReader(self.git)
-        (data,) = reader.read([Revision(short, commit)], params=False, fetch=fetch, metrics=with_metrics)
+        revision = Revision(label or short, commit)
+        (data,) = reader.read([revision], params=False, fetch=fetch, metrics=with_metrics)
         decl = data.artifacts().get(name)
         output = data.outputs().get(decl.path) if decl is not None else None
         lockfile = output.source if output and output.source.endswith("dvc.lock") else None
@@ -158,7 +168,7 @@ class Project:
         `unreadable` lists the declared metrics files that could not be read (not in the local DVC cache).
         """
         artifact, version = self.resolve(ref)
-        snap = self.snapshot(artifact.name, version.commit, fetch=fetch)
+        snap = self.snapshot(artifact.name, version.commit, fetch=fetch, label=f"{artifact.name}@{version.version}")
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
         return {

@@ -2,122 +2,17 @@
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage
+from dvc_trail import dvcfiles, lineage, pipelines
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import StageLock
+from dvc_trail.lockcache import commit_stages, dvcfile_hashes, lockfile_for, lockfiles
 from dvc_trail.project import Project
 from dvc_trail.registry import ArtifactState, VersionState, parse_ref, resolve
 from dvc_trail.tags import is_semver, semver_key, validate_name
-
-CACHE_FORMAT = 1
-
-
-class LockCache:
-    """Parsed dvc.lock edges by `commit:lockfile`, kept under `.git/trail/` (commits never change).
-
-    A missing, unreadable or foreign cache file is simply rebuilt; writes are atomic.
-    """
-
-    def __init__(self, folder: Path) -> None:
-        self.path = folder / "trail" / f"locks-v{CACHE_FORMAT}.json"
-        self.entries: dict[str, Any] = {}
-        self.dirty = False
-        try:
-            data = json.loads(self.path.read_text())
-            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
-                self.entries = data["entries"]
-        except (OSError, ValueError):
-            pass
-
-    def get(self, key: str) -> dict[str, StageLock] | None | bool:
-        """Stages for a key, None for a commit without that lock file, False when not cached."""
-        if key not in self.entries:
-            return False
-        raw = self.entries[key]
-        if raw is None:
-            return None
-        try:
-            lockfile = key.split(":", 1)[1]
-            return {
-                name: StageLock(
-                    name,
-                    lockfile,
-                    tuple(lineage.FileHash(p, m) for p, m in body["deps"]),
-                    tuple(lineage.FileHash(p, m) for p, m in body["outs"]),
-                )
-                for name, body in raw.items()
-            }
-        except (KeyError, TypeError, ValueError, IndexError):
-            del self.entries[key]
-            return False
-
-    def put(self, key: str, stages: dict[str, StageLock] | None) -> None:
-        self.dirty = True
-        self.entries[key] = (
-            None
-            if stages is None
-            else {
-                name: {"deps": [[d.path, d.md5] for d in s.deps], "outs": [[o.path, o.md5] for o in s.outs]}
-                for name, s in stages.items()
-            }
-        )
-
-    def save(self) -> None:
-        if not self.dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".locks-")
-            with os.fdopen(fd, "w") as handle:  # dumps, not dump: only dumps uses the C encoder
-                handle.write(json.dumps({"format": CACHE_FORMAT, "entries": self.entries}, separators=(",", ":")))
-            os.replace(tmp, self.path)
-        except OSError:
-            pass  # a read-only repository still answers, just without the cache
-
-
-def lock_edges(
-    project: Project, keys: list[tuple[str, str]]
-) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
-    """Deps/outs of dvc.lock at many commits: cache first, the rest in one `git cat-file --batch`.
-
-    Returns the stages per (commit, lockfile) and warnings for malformed files.
-    """
-    cache = LockCache(project.git.git_dir())
-    result: dict[tuple[str, str], dict[str, StageLock] | None] = {}
-    missing = []
-    for commit, lockfile in dict.fromkeys(keys):
-        cached = cache.get(f"{commit}:{lockfile}")
-        if cached is False:
-            missing.append((commit, lockfile))
-        else:
-            result[(commit, lockfile)] = cached  # type: ignore[assignment]
-    warnings = []
-    blobs = project.git.read_blobs([f"{c}:{lf}" for c, lf in missing])
-    for commit, lockfile in missing:
-        raw = blobs[f"{commit}:{lockfile}"]
-        try:
-            where = f"{lockfile} at {commit[:7]}"
-            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where)
-        except TrailError as err:
-            warnings.append(str(err))
-            result[(commit, lockfile)] = None
-            continue
-        result[(commit, lockfile)] = stages
-        cache.put(f"{commit}:{lockfile}", stages)
-    cache.save()
-    return result, warnings
-
-
-def lockfile_for(name: str) -> str:
-    return dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
 
 
 @dataclass(frozen=True)
@@ -142,51 +37,61 @@ def target(project: Project, ref: str) -> Target:
 
 
 def registered_hashes(
-    project: Project, decls: dict[str, dvcfiles.ArtifactDecl], skip: str
+    project: Project, decls: dict[str, dvcfiles.ArtifactDecl], skip: str, locks: list[str]
 ) -> dict[tuple[str, str], list[str]]:
-    """(path, md5) -> ["name@version", ...] over every active registered version of the other artifacts."""
+    """(path, md5) -> ["name@version", ...] over every active registered version of the other artifacts.
+
+    A version's hash comes from the stage that outputs its path in any of `locks`, else from PATH.dvc.
+    """
     wanted = []
     for name, artifact in project.state.artifacts.items():
         if name == skip or name not in decls:
             continue
         wanted += [(name, v) for v in artifact.active_versions()]
-    edges, _ = lock_edges(project, [(v.commit, lockfile_for(n)) for n, v in wanted])
+    stages, _ = commit_stages(project, [v.commit for _, v in wanted], locks)
     index: dict[tuple[str, str], list[str]] = {}
+    no_stage = []
     for name, version in wanted:
-        stages = edges.get((version.commit, lockfile_for(name))) or {}
         path = decls[name].path
-        for stage in stages.values():
-            for out in stage.outs:
-                if out.path == path and out.md5:
-                    index.setdefault((path, out.md5), []).append(f"{name}@{version.version}")
+        md5s = {o.md5 for s in stages[version.commit].values() for o in s.outs if o.path == path and o.md5}
+        if not md5s:
+            no_stage.append((name, version))
+        for md5 in md5s:
+            index.setdefault((path, md5), []).append(f"{name}@{version.version}")
+    added = dvcfile_hashes(project, [(v.commit, decls[n].path) for n, v in no_stage])
+    for name, version in no_stage:
+        if (found := added.get((version.commit, decls[name].path))) is not None:
+            index.setdefault((decls[name].path, found), []).append(f"{name}@{version.version}")
     return index
 
 
 def lineage_of(project: Project, ref: str) -> dict[str, Any]:
     """Everything upstream of a version, from dvc.lock and dvc.yaml at its commit, without checkout."""
+    from dvc_trail.revisions import Revision, RevisionReader
+
     t = target(project, ref)
     dvcfile, lockfile = dvcfiles.dvcfile_for(t.name), lockfile_for(t.name)
     short = t.commit[:7]
-    blobs = project.git.read_blobs([f"{t.commit}:{dvcfile}", f"{t.commit}:{lockfile}"])
-    raw_yaml, raw_lock = blobs[f"{t.commit}:{dvcfile}"], blobs[f"{t.commit}:{lockfile}"]
-    if raw_yaml is None:
+    (data,) = RevisionReader(project.git).read([Revision(short, t.commit)], params=False, metrics=False)
+    if dvcfile not in data.dvcyamls:
         raise NotFound(f"no {dvcfile} at {short}")
-    decls = dvcfiles.parse_artifacts(
-        dvcfiles.load_yaml(raw_yaml, f"{dvcfile} at {short}"), dvcfile, f"{dvcfile} at {short}"
-    )
+    decls = data.artifacts()
     decl = decls.get(t.name)
     if decl is None:
         raise NotFound(f"artifact {t.name!r} is not declared in {dvcfile} at {short}")
-    where = f"{lockfile} at {short}"
-    stages = lineage.parse_lock(None if raw_lock is None else dvcfiles.load_yaml(raw_lock, where), lockfile, where)
+    parsed = {}
+    for path, doc in data.locks.items():
+        where = f"{path} at {short}"
+        parsed[path] = lineage.parse_lock(doc, path, where, data.wdirs(path))
+    stages = pipelines.merge(parsed)
     chain = lineage.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
-    if not chain and raw_lock is None and not _has_dvcfile(project, t.commit, decl.path):
+    if not chain and lockfile not in data.lock_texts and not _has_dvcfile(project, t.commit, decl.path):
         raise TrailError(
             f"no dvc.lock at {short} ({lockfile} is missing) and no {decl.path}.dvc: nothing records how it was made"
         )
-    index = registered_hashes(project, decls, t.name)
+    index = registered_hashes(project, decls, t.name, sorted({*data.lock_texts, lockfile}))
     inputs = describe_inputs(project, t.commit, leaves, index)
     if own is None:
         dvc_out = next((i for i in inputs if i["path"] == decl.path), None)
@@ -293,36 +198,47 @@ def impact(
 ) -> tuple[list[dict[str, Any]], list[str], str]:
     """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD).
 
-    Returns the matches, warnings about unreadable commits, and the hash searched for.
+    `md5` may be any unambiguous prefix (7+ hex digits, either case, `.dir` optional). Returns the matches,
+    warnings about unreadable commits, and the hash searched for.
     """
     path = dvcfiles.join("", path.strip("/"))
-    if md5 and rev:
-        raise UsageError("give either --md5 or --rev, not both")
+    if md5 is not None:
+        pipelines.hash_prefix(md5)  # a typo is a usage error before anything is read
+        if rev:
+            raise UsageError("give either --md5 or --rev, not both")
     artifacts = project.state.artifacts
     head = project.git.resolve_commit(rev or "HEAD")
     decls = _declarations(project, head, artifacts)
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
-    head_keys = [(head, lf) for lf in sorted({lockfile_for(n) for n in artifacts} | {"dvc.lock"})]
-    edges, warnings = lock_edges(project, head_keys + [(v.commit, lockfile_for(n)) for n, v in versions])
+    locks = lockfiles(project, head, list(artifacts))
+    stages, warnings = commit_stages(project, [head, *(v.commit for _, v in versions)], locks)
+    at_head = _stage_hash(stages[head], path)
+    dvc_files = [(v.commit, path) for n, v in versions if decls[n].path == path]
+    added = dvcfile_hashes(project, dvc_files + ([(head, path)] if at_head is None else []))
     if md5 is None:
-        md5 = _hash_at(project, head, path, [edges[k] for k in head_keys])
+        wanted = at_head or added.get((head, path))
+        if wanted is None:
+            raise NotFound(
+                f"no hash for {path} at {head[:7]}: not a dependency or output in dvc.lock, and no {path}.dvc"
+            )
+    else:
+        known = {f.md5 for st in stages.values() for s in st.values() for f in (*s.deps, *s.outs) if f.path == path}
+        known |= set(added.values())
+        wanted = pipelines.match_hash(md5, {h for h in known if h}) or pipelines.hash_prefix(md5)
     matches = []
     holders = {n: project.state.artifacts[n].stage_holders() for n in {n for n, _ in versions}}
-    producers: dict[tuple[str, str], lineage.Producers] = {}  # artifacts registered at one commit share it
+    producers: dict[str, lineage.Producers] = {}  # artifacts registered at one commit share it
     for name, version in versions:
-        key = (version.commit, lockfile_for(name))
-        stages = edges.get(key)
-        if not stages:
-            continue
-        if key not in producers:
-            producers[key] = lineage.Producers(stages)
-        chain = lineage.upstream(stages, decls[name].path, producers[key])
-        if lineage.uses(chain, path, md5):
+        commit_graph = stages[version.commit]
+        if version.commit not in producers:
+            producers[version.commit] = lineage.Producers(commit_graph)
+        chain = lineage.upstream(commit_graph, decls[name].path, producers[version.commit])
+        if lineage.uses(chain, path, wanted) or added.get((version.commit, path)) == wanted:
             held = sorted(s for s, v in holders[name].items() if v is version)
             if stage is None or stage in held:
                 matches.append({"name": name, "version": version.version, "commit": version.commit, "stages": held})
     matches.sort(key=lambda m: (str(m["name"]), semver_key(str(m["version"]))))
-    return matches, warnings, md5
+    return matches, warnings, wanted
 
 
 def _declarations(
@@ -339,20 +255,9 @@ def _declarations(
     return decls
 
 
-def _hash_at(project: Project, commit: str, path: str, locks: list[dict[str, StageLock] | None]) -> str:
-    """PATH's hash at a commit: from its dvc.lock files (already read), else from PATH.dvc."""
-    for stages in locks:
-        for stage in (stages or {}).values():
-            for f in (*stage.deps, *stage.outs):
-                if f.path == path and f.md5:
-                    return f.md5
-    spec = f"{commit}:{path}.dvc"
-    raw = project.git.read_blobs([spec])[spec]
-    if raw is not None:
-        out = dvcfiles.dvcfile_output(dvcfiles.load_yaml(raw, f"{path}.dvc at {commit[:7]}"), f"{path}.dvc")
-        if out:
-            return out.md5
-    raise NotFound(f"no hash for {path} at {commit[:7]}: not a dependency or output in dvc.lock, and no {path}.dvc")
+def _stage_hash(stages: dict[str, StageLock], path: str) -> str | None:
+    """PATH's hash as a commit's stages record it (a dependency or an output), if any does."""
+    return next((f.md5 for s in stages.values() for f in (*s.deps, *s.outs) if f.path == path and f.md5), None)
 
 
 def warn(messages: list[str]) -> None:

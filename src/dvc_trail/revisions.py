@@ -41,7 +41,8 @@ class Unreadable:
 
     @property
     def message(self) -> str:
-        where = f"{self.path} at {self.revision.label} ({self.revision.short})"
+        label, short = self.revision.label, self.revision.short
+        where = f"{self.path} at {label}" + (f" ({short})" if short != label else "")
         if self.fetched:
             return f"{where} is neither in the local DVC cache nor on the DVC remote (object {self.md5})"
         return f"{where} is not in the local DVC cache (object {self.md5}): run `dvc pull`, or pass --fetch"
