@@ -152,7 +152,7 @@ class Trend:
 
 def trend(project: Project, name: str, fetch: bool = False) -> Trend:
     """Every active registered version of NAME with its metrics, in version order (a few batched git reads)."""
-    artifact = project.state.artifact(name)
+    artifact = project.artifact_state(name)
     versions = artifact.active_versions()[::-1]
     if not versions:
         raise NotFound(f"{name} has no active registered version")

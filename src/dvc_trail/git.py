@@ -186,15 +186,17 @@ class Git:
     def run(self, *args: str, input: bytes | None = None, env: dict | None = None) -> str:
         return run_git(list(args), self.root, input=input, env=env).decode()
 
-    def tags(self, details: bool = True) -> tuple[list[TagRecord], list[str]]:
-        """Every annotated tag (as records), plus every tag name, in one for-each-ref.
+    def tags(self, details: bool = True, patterns: list[str] | None = None) -> tuple[list[TagRecord], list[str]]:
+        """Every annotated tag (as records), plus every tag name, in one for-each-ref (`patterns`: only those).
 
         Without `details` the tagger and message are left empty: a third less for git to read, for queries
         (ls, impact) that only need names, targets and dates.
         """
         fields = _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
         try:
-            out = _read_git(["for-each-ref", "--format=" + "%00".join(fields) + "%00", "refs/tags"], self.cwd)
+            out = _read_git(
+                ["for-each-ref", "--format=" + "%00".join(fields) + "%00", *(patterns or ["refs/tags"])], self.cwd
+            )
         except TrailError as err:
             if "not a git repository" in str(err):
                 raise TrailError(f"not a git repository: {self.cwd.resolve()} (run `git init` first)") from None

@@ -13,18 +13,21 @@ ROOT_LOCK = "dvc.lock"
 _HEX = re.compile(r"[0-9a-f]{7,32}")
 
 
-def address(lockfile: str, name: str) -> str:
-    """A stage's name as DVC addresses it: `train` at the root, `nested/dvc.yaml:train` in a subfolder."""
-    folder = posixpath.dirname(lockfile)
-    return f"{folder}/dvc.yaml:{name}" if folder else name
+def address(lockfile: str, name: str, home: str = ROOT_LOCK) -> str:
+    """A stage's name as DVC addresses it from the folder of `home`: `train` there, `nested/dvc.yaml:train`
+    for a stage of another pipeline."""
+    return name if lockfile == home else f"{posixpath.join(posixpath.dirname(lockfile), 'dvc.yaml')}:{name}"
 
 
-def merge(stages_by_lock: Mapping[str, dict[str, StageLock] | None]) -> dict[str, StageLock]:
-    """The stages of every dvc.lock of a commit in one graph (an output of one pipeline feeds another)."""
+def merge(stages_by_lock: Mapping[str, dict[str, StageLock] | None], home: str = ROOT_LOCK) -> dict[str, StageLock]:
+    """The stages of every dvc.lock of a commit in one graph (an output of one pipeline feeds another).
+
+    Stages of `home` (the dvc.lock beside the artifact's dvc.yaml) keep their plain names.
+    """
     merged: dict[str, StageLock] = {}
-    for lockfile in sorted(stages_by_lock, key=lambda f: (f != ROOT_LOCK, f)):
+    for lockfile in sorted(stages_by_lock, key=lambda f: (f != home, f)):
         for name, stage in (stages_by_lock[lockfile] or {}).items():
-            key = address(lockfile, name)
+            key = address(lockfile, name, home)
             merged[key] = stage if key == stage.name else stage._replace(name=key)
     return merged
 

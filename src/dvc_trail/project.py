@@ -57,6 +57,16 @@ class Project:
         self.tag_names = set(names)
         return build_state(records, names)
 
+    def artifact_state(self, name: str) -> ArtifactState:
+        """One artifact's versions and events, from its own tags only (one narrow for-each-ref)."""
+        if "state" not in self.__dict__:
+            prefix = tags.validate_name(name).replace(":", "=")
+            records, names = self.git.tags(self.details, [f"refs/tags/{prefix}@*", f"refs/tags/{prefix}#*"])
+            found = build_state(records, names).artifacts.get(name)
+            if found is not None:
+                return found
+        return self.state.artifact(name)  # the full registry: its error names the known artifacts
+
     def refresh(self) -> None:
         """Forget the cached registry state: tags changed underneath (a fetch, a deleted tag)."""
         self.__dict__.pop("state", None)
@@ -86,7 +96,7 @@ class Project:
         """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
         from dvc_trail.versions import version_list
 
-        artifact = self.state.artifact(tags.validate_name(name))
+        artifact = self.artifact_state(name)
         return version_list(artifact, self.git.commits([v.commit for v in artifact.versions]), include_inactive)
 
     def allowed_stages(self) -> list[str] | None:

@@ -83,7 +83,7 @@ def lineage_of(project: Project, ref: str) -> dict[str, Any]:
     for path, doc in data.locks.items():
         where = f"{path} at {short}"
         parsed[path] = lineage.parse_lock(doc, path, where, data.wdirs(path))
-    stages = pipelines.merge(parsed)
+    stages = pipelines.merge(parsed, lockfile)
     chain = lineage.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
