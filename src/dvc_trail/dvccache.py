@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import configparser
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +22,8 @@ class CacheRead:
 
 def cache_dir(root: Path) -> Path:
     """The cache folder DVC uses for the project at `root`: `cache.dir` from its config, else `.dvc/cache`."""
+    import configparser  # here: most reads never reach the cache
+
     dvc_dir = root / ".dvc"
     found = dvc_dir / "cache"
     for name in ("config", "config.local"):  # config.local wins, as in DVC
@@ -97,10 +96,14 @@ class LocalCache:
 
 
 def _md5(data: bytes) -> str:
+    import hashlib
+
     return hashlib.md5(data).hexdigest()  # noqa: S324 - DVC's content address, not a security measure
 
 
 def _entries(data: bytes, md5: str) -> dict[str, str]:
+    import json
+
     try:
         doc = json.loads(data)
         entries = {str(e["relpath"]): str(e["md5"]) for e in doc}

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage
+from dvc_trail import dvcfiles
 from dvc_trail.diff import Documents
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
@@ -86,6 +86,8 @@ class RevisionData:
     @cached_property
     def output_hashes(self) -> dict[str, str]:
         """Output path -> hash, from a scan of each dvc.lock (no YAML parse) and the `.dvc` files: fast."""
+        from dvc_trail import lineage  # here: a diff of git-tracked metrics never scans a dvc.lock
+
         hashes: dict[str, str] = {}
         for path, raw in self.dvcfile_texts.items():
             where = f"{path} at {self.revision.short}"
@@ -118,7 +120,10 @@ class RevisionReader:
 
     def __init__(self, git: Git) -> None:
         self.git = git
-        self.cache = LocalCache(git.root)
+
+    @cached_property
+    def cache(self) -> LocalCache:
+        return LocalCache(self.git.root)
 
     def read(
         self, revisions: list[Revision], params: bool = True, fetch: bool = False, metrics: bool = True
@@ -146,6 +151,7 @@ class RevisionReader:
         found = self._dvc_files(revisions)
         first = self._blobs({r: found[r] for r in revisions})
         parsed = []
+        declared: dict[tuple[str, bytes | None], list[str]] = {}  # dvc.yaml rarely changes: one look per text
         for r in revisions:
             names = found[r]
             docs = {p: _yaml(first[r][p], p, r) for p in names if posixpath.basename(p) == "dvc.yaml"}
@@ -159,9 +165,12 @@ class RevisionReader:
                 elif p.endswith(".dvc") and posixpath.basename(p) != ".dvc":
                     data.dvcfile_texts[p] = raw
             param_files = params_to_read(docs, root_params_exists=True, at=r.short) if params else {}
-            metric_files = [
-                m for d, doc in docs.items() if metrics for m in dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")
-            ]
+            metric_files = []
+            for d, doc in docs.items() if metrics else ():
+                key = (d, first[r][d])
+                if key not in declared:
+                    declared[key] = dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")
+                metric_files += declared[key]
             parsed.append((data, param_files, metric_files))
         second = self._blobs({d.revision: [*ps, *ms] for d, ps, ms in parsed})
         for data, param_files, metric_files in parsed:
