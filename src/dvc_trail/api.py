@@ -18,22 +18,22 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
-from dvc_trail import sharing
-from dvc_trail.sharing import Resolved
+from dvc_trail import fetching
+from dvc_trail.fetching import Resolved
 
 __all__ = ["Resolved", "get", "open", "resolve"]
 
 
 def resolve(ref: str, repo: str | os.PathLike | None = None) -> Resolved:
     """The version `NAME`, `NAME@vX.Y.Z` or `NAME#STAGE` points at now, with its commit, path and hash."""
-    return sharing.resolve(ref, repo)
+    return fetching.resolve(ref, repo)
 
 
 def open(  # shadows the builtin on purpose, as dvc.api.open does
     ref: str, repo: str | os.PathLike | None = None, mode: str = "rb", remote: str | None = None
 ) -> AbstractContextManager[IO[Any]]:
     """A context manager giving a file artifact opened for reading (`rb` or `r`)."""
-    return sharing.open_file(ref, repo, mode=mode, remote=remote)
+    return fetching.open_file(ref, repo, mode=mode, remote=remote)
 
 
 def get(
@@ -44,4 +44,4 @@ def get(
     remote: str | None = None,
 ) -> Path:
     """Download the artifact to `out` (default: its file or folder name, in the current directory); returns the path."""
-    return sharing.get(ref, repo, out, force=force, remote=remote).out
+    return fetching.get(ref, repo, out, force=force, remote=remote).out

@@ -22,7 +22,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
-_settings: dict[str, Any] = {"repo": Path("."), "verbose": False}
+_settings: dict[str, Any] = {"repo": Path("."), "verbose": False, "quiet": False}
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 MessageOpt = Annotated[str | None, typer.Option("-m", "--message", help="Tag message (default: GTO's).")]
@@ -87,8 +87,9 @@ def _done(tag: str, what: str) -> None:
 def main_options(
     repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars on stderr.")] = False,
 ) -> None:
-    _settings.update(repo=repo, verbose=verbose)
+    _settings.update(repo=repo, verbose=verbose, quiet=quiet)
 
 
 @app.command()
@@ -111,9 +112,7 @@ def register(
         raise UsageError("give at most one --bump option")
     options = dict(version=version, bump=bumps[0] if bumps else None, rev=rev, message=message)
     if push:
-        from dvc_trail import sharing
-
-        render.publish_report(sharing.register_and_publish(_project(), name, remote, git_remote, **options))
+        render.publish_report(_publish(_project(), None, remote, git_remote, lambda p: p.register(name, **options)))
         return
     tag = _project().register(name, **options)
     _done(tag, f"registered {tag.replace('=', ':')}")
@@ -141,9 +140,8 @@ def assign(
 
         print(f"Promotion gate: {check(project, ref, stage, require_better, fetch=fetch)}")
     if push:
-        from dvc_trail import sharing
-
-        render.publish_report(sharing.assign_and_publish(project, ref, stage, message, remote, git_remote))
+        assign_tag = lambda p: p.assign(ref, stage, message=message)  # noqa: E731 - written after the remote check
+        render.publish_report(_publish(project, ref, remote, git_remote, assign_tag))
         return
     tag = project.assign(ref, stage, message=message)
     _done(tag, f"{ref} is now in stage {stage!r}")
@@ -436,16 +434,56 @@ def demo(
     run_demo(_settings["repo"], workspace)
 
 
+@app.command()
+@handled
+def site(
+    output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the site into.")] = Path("site"),
+    base_url: Annotated[
+        str | None, typer.Option("--base-url", help="Public URL of the site (for `--registry` hints).")
+    ] = None,
+    repo_url: Annotated[
+        str | None, typer.Option("--repo-url", help="Web page of the repository for commit links (default: origin).")
+    ] = None,
+    serve: Annotated[bool, typer.Option("--serve", help="Then serve it on 127.0.0.1 until interrupted.")] = False,
+    port: Annotated[int, typer.Option("--port", help="Port for --serve (0: any free port).")] = 8000,
+) -> None:
+    """Write the registry as a static web site with a JSON API under api/v1/ (only changed files are rewritten)."""
+    from dvc_trail.site.build import SiteOptions, build_site
+
+    report = build_site(_project(), output, SiteOptions(base_url=base_url, repo_url=repo_url))
+    for warning in report.warnings:
+        sys.stderr.write(f"trail: warning: {mask_secrets(warning)}\n")
+    counts = f"{len(report.written)} written, {len(report.removed)} removed, {report.unchanged} unchanged"
+    print(f"Site in {output}: {counts}")
+    print(f"Open {(output / 'index.html').resolve()}")
+    if serve:
+        from dvc_trail.site.serve import serve as serve_folder
+
+        serve_folder(output, port)
+
+
 # --- sharing: publish, get, verify, doctor ---------------------------------------------------
+
+
+def _progress(what: str) -> Any:
+    """A progress display on stderr for a long transfer (None in pipes, CI logs and with -q)."""
+    from dvc_trail import progress
+
+    return progress.transfer_progress(what, progress.enabled(_settings["quiet"]))
+
+
+def _publish(project: Any, ref: str | None, remote: str | None, git_remote: str, create: Any = None) -> Any:
+    from dvc_trail import publishing
+
+    with _progress("upload") as bar:
+        return publishing.publish(project, ref, remote, git_remote, create=create, progress=bar)
 
 
 @app.command()
 @handled
 def publish(ref: RefArg, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin") -> None:
     """Upload a version's data to the DVC remote, check it is all there, then push its tags (atomically)."""
-    from dvc_trail import sharing
-
-    render.publish_report(sharing.publish(_project(), ref, remote, git_remote))
+    render.publish_report(_publish(_project(), ref, remote, git_remote))
 
 
 @app.command()
@@ -458,9 +496,11 @@ def get(
     remote: RemoteOpt = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
-    from dvc_trail import sharing
+    from dvc_trail import fetching
 
-    result = sharing.get(ref, repo if repo is not None else str(_settings["repo"]), out, force=force, remote=remote)
+    source = repo if repo is not None else str(_settings["repo"])
+    with _progress("download") as bar:
+        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 
@@ -475,11 +515,12 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Check a version's objects are on the DVC remote (exit 1 and a list of what is missing or corrupt)."""
-    from dvc_trail import sharing
+    from dvc_trail import verifying
 
-    result = sharing.verify(_project(), ref, all_versions=all_, deep=deep, remote=remote)
-    render.print_json(result) if json else render.verify_report(result)
-    if not result["ok"]:
+    with _progress("verify") as bar:
+        result = verifying.verify(_project(), ref, all_versions=all_, deep=deep, remote=remote, progress=bar)
+    render.print_json(result.to_dict()) if json else render.verify_report(result)
+    if not result.ok:
         raise typer.Exit(1)
 
 
@@ -487,9 +528,9 @@ def verify(
 @handled
 def doctor(remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False) -> None:
     """Check git, DVC, the remotes, credentials and registry tags; say how to fix each problem."""
-    from dvc_trail import sharing
+    from dvc_trail.doctor import doctor as check_setup
 
-    checks = [c.to_dict() for c in sharing.doctor(_settings["repo"], remote, git_remote)]
+    checks = [c.to_dict() for c in check_setup(_settings["repo"], remote, git_remote)]
     render.print_json(checks) if json else render.doctor_report(checks)
     if not all(c["ok"] for c in checks):
         raise typer.Exit(1)

@@ -1,20 +1,29 @@
-"""The only module that imports DVC, lazily: data operations (repro, push) and remote object stores."""
+"""The only module that imports DVC, lazily: repro, cached reads and remote object stores.
+
+DVC's and the storage backends' exceptions become a TrailError in one place, `_remote_io`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
 import logging
 import os
-import posixpath
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dvc_trail.errors import TrailError, mask_secrets
+from dvc_trail import objects
+from dvc_trail.errors import TrailError
+from dvc_trail.objects import MANIFEST_LIMIT, DataObject, DataRef, check_oid
+from dvc_trail.secrets import mask_secrets, remotes_for_untrusted
+
+if TYPE_CHECKING:
+    from dvc_trail.progress import TransferProgress
+
+__all__ = ["DataObject", "DataRef", "MissingManifest", "RemoteStore", "open_remote", "open_remote_from_config"]
 
 
 @contextlib.contextmanager
@@ -49,22 +58,13 @@ def repro(root: Path) -> list[str]:
         return [stage.addressing for stage in repo.reproduce()]
 
 
-def push(root: Path, remote: str | None = None) -> int:
-    """Upload cached outputs to the DVC remote (`dvc push`); returns how many objects were sent."""
-    with _repo(root) as repo:
-        return int(repo.push(remote=remote))
-
-
 def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> list[str]:
     """Download single objects (files or `.dir` manifests, by md5) from the DVC remote into the local cache.
 
     Each is hash-checked before it is moved into place; returns the ones the remote does not have.
     """
-    from dvc_trail.dvcfiles import valid_hash
-
-    bad = [m for m in md5s if not valid_hash(m)]
-    if bad:
-        raise TrailError(f"malformed DVC hash {bad[0][:80]!r}")
+    for md5 in md5s:
+        check_oid(md5, "a metrics file's hash")
     missing = []
     with open_remote(root, remote) as store:
         odb, cache = store.odb("md5"), store.cache_odb("md5")
@@ -72,13 +72,15 @@ def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> lis
             for md5 in md5s:
                 dest = Path(cache.oid_to_path(md5))
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                tmp = dest.with_name(f".{dest.name}.trail-tmp")
+                tmp, src = dest.with_name(f".{dest.name}.trail-tmp"), odb.oid_to_path(md5)
                 try:
-                    odb.fs.get_file(odb.oid_to_path(md5), str(tmp))
+                    if (odb.fs.size(src) or 0) > MANIFEST_LIMIT:
+                        raise TrailError(f"object {md5} on DVC remote {store.label} is too large for a metrics file")
+                    odb.fs.get_file(src, str(tmp))
                 except FileNotFoundError:
                     missing.append(md5)
                     continue
-                if hash_file(tmp) != md5.removesuffix(".dir"):
+                if _hash_file(tmp, "md5") != md5.removesuffix(".dir"):
                     tmp.unlink(missing_ok=True)
                     raise TrailError(f"corrupt download of object {md5} from DVC remote {store.label}")
                 os.replace(tmp, dest)
@@ -89,28 +91,9 @@ def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> lis
 
 
 @dataclass(frozen=True)
-class DataRef:
-    """An artifact's content address, as dvc.lock or a .dvc file records it."""
-
-    md5: str
-    hash_name: str = "md5"
-    path: str = ""
-
-    @property
-    def is_dir(self) -> bool:
-        return self.md5.endswith(".dir")
-
-
-@dataclass(frozen=True)
-class DataObject:
-    """One object in a DVC cache or remote; `relpath` names the file of the artifact it holds."""
-
-    oid: str
-    relpath: str
-
-
-@dataclass(frozen=True)
 class UploadReport:
+    """What an upload left: every object, how many were sent, and those still missing on the remote."""
+
     objects: list[DataObject]
     uploaded: int
     missing: list[DataObject]  # still not on the remote
@@ -135,7 +118,7 @@ def _remote_io(label: str, doing: str) -> Iterator[None]:
         yield
     except (TrailError, AssertionError, AttributeError, NameError):  # ours, or a bug: not the remote's fault
         raise
-    except Exception as err:  # noqa: BLE001 - the boundary to any storage backend (botocore, aiohttp, OSError)
+    except Exception as err:  # noqa: BLE001 - the one boundary to DVC and any storage backend
         raise TrailError(f"DVC remote {label}: {doing} failed: {_describe(err)}") from err
 
 
@@ -164,24 +147,37 @@ def _quiet_dvc_logs() -> Iterator[_ErrorLog]:
             log.removeHandler(handler)
 
 
-def hash_file(path: Path, hash_name: str = "md5") -> str:
-    """DVC's content hash of a local file (plain md5, or DVC 2's dos2unix md5)."""
-    if hash_name == "md5":
-        digest = hashlib.md5()  # noqa: S324 - DVC's content address, not a security measure
-        with open(path, "rb") as fobj:
-            while chunk := fobj.read(1 << 20):
-                digest.update(chunk)
-        return digest.hexdigest()
-    from dvc_data.hashfile.hash import file_md5
+def _upload_callback(progress: TransferProgress | None) -> Any:
+    """DVC's transfer callback (fsspec's), counting files and bytes into `progress`."""
+    from fsspec.callbacks import DEFAULT_CALLBACK, Callback
 
-    return file_md5(str(path), name=hash_name)
+    if progress is None:
+        return DEFAULT_CALLBACK
+    sink = progress
 
+    class Bytes(Callback):
+        seen = 0
 
-def _safe_relpath(relpath: str, where: str) -> str:
-    parts = PurePosixPath(relpath).parts
-    if not parts or relpath.startswith("/") or ".." in parts:
-        raise TrailError(f"refusing unsafe path {relpath!r} in {where}")
-    return relpath
+        def call(self, *args: Any, **kwargs: Any) -> None:
+            sink.advance(nbytes=self.value - self.seen)
+            self.seen = self.value
+
+    class Files(Callback):
+        def set_size(self, size: int | None) -> None:
+            super().set_size(size)
+            sink.expect(size or 0)
+
+        def relative_update(self, inc: int = 1) -> None:
+            super().relative_update(inc)
+            sink.advance(files=inc)
+
+        def branch(self, path_1: Any, path_2: Any, kwargs: dict) -> None:
+            kwargs["callback"] = Bytes()
+
+        def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Any:
+            return Bytes()
+
+    return Files()
 
 
 class RemoteStore:
@@ -205,6 +201,7 @@ class RemoteStore:
         self._odbs: dict[str, Any] = {}
 
     def odb(self, hash_name: str) -> Any:
+        """DVC's object database on the remote for one hash kind (opened once)."""
         if hash_name not in self._odbs:
             from dvc.fs import get_cloud_fs
             from dvc_data.hashfile.db import get_odb
@@ -219,6 +216,7 @@ class RemoteStore:
         return self._odbs[hash_name]
 
     def cache_odb(self, hash_name: str) -> Any:
+        """The workspace's DVC cache for one hash kind, or None without a workspace."""
         if self._cache is None:
             return None
         return self._cache.local if hash_name == "md5" else self._cache.legacy
@@ -228,108 +226,122 @@ class RemoteStore:
     def objects(self, ref: DataRef) -> list[DataObject]:
         """Every object of an artifact: its file, or a directory's files and then its `.dir` manifest."""
         if not ref.is_dir:
-            return [DataObject(ref.md5, ref.path)]
-        entries = self._manifest(ref)
-        files = [DataObject(md5, posixpath.join(ref.path, rel)) for rel, md5 in entries]
+            return [DataObject(ref.md5, ref.path, ref.size)]
+        files = [DataObject(o.oid, f"{ref.path}/{o.relpath}", o.size) for o in self._manifest(ref)]
         return [*files, DataObject(ref.md5, f"{ref.path}/ (directory manifest)")]
 
-    def _manifest(self, ref: DataRef, from_remote: bool = False) -> list[tuple[str, str]]:
-        """A directory's (relpath, md5) entries, read from the cache (unless told otherwise) or the remote."""
+    def _manifest(self, ref: DataRef, from_remote: bool = False) -> list[DataObject]:
+        """A directory's files (relpath inside it, md5, size), from the cache (unless told otherwise) or the remote."""
         data = None
         cache = None if from_remote else self.cache_odb(ref.hash_name)
+        what = f"the manifest of {ref.path} ({ref.md5})"
         if cache is not None and cache.exists(ref.md5):
-            data = Path(cache.oid_to_path(ref.md5)).read_bytes()
+            with open(cache.oid_to_path(ref.md5), "rb") as fobj:
+                data = objects.read_bounded(fobj, MANIFEST_LIMIT, what)
         if data is None:
             odb = self.odb(ref.hash_name)
             with _remote_io(self.label, "reading the directory manifest"):
                 try:
-                    data = odb.fs.cat_file(odb.oid_to_path(ref.md5))
+                    with odb.fs.open(odb.oid_to_path(ref.md5), "rb") as fobj:
+                        data = objects.read_bounded(fobj, MANIFEST_LIMIT, what)
                 except FileNotFoundError:
                     where = "on the remote" if from_remote else "in the local cache or on the remote"
-                    raise MissingManifest(f"the manifest of {ref.path} ({ref.md5}) is not {where}") from None
-        if hashlib.md5(data).hexdigest() != ref.md5.removesuffix(".dir"):  # noqa: S324 - content address
-            raise TrailError(f"the manifest of {ref.path} ({ref.md5}) is corrupt")
-        try:
-            entries = json.loads(data)
-            return [(_safe_relpath(e["relpath"], ref.md5), str(e["md5"])) for e in entries]
-        except (ValueError, TypeError, KeyError):
-            raise TrailError(f"the manifest of {ref.path} ({ref.md5}) is malformed") from None
+                    raise MissingManifest(f"{what} is not {where}") from None
+        return objects.parse_manifest(data, ref)
 
-    def missing(self, objects: list[DataObject], hash_name: str = "md5") -> list[DataObject]:
+    def missing(self, objs: list[DataObject], hash_name: str = "md5") -> list[DataObject]:
         """The objects the remote does not have (asks the remote, never DVC's local index of it)."""
-        if not objects:
+        if not objs:
             return []
         odb = self.odb(hash_name)
         with _remote_io(self.label, "checking objects"):
-            present = set(odb.oids_exist({o.oid for o in objects}, jobs=self.jobs))
-        return [o for o in objects if o.oid not in present]
+            present = set(odb.oids_exist({o.oid for o in objs}, jobs=self.jobs))
+        return [o for o in objs if o.oid not in present]
 
     # --- upload ------------------------------------------------------------------------------
 
-    def upload(self, ref: DataRef) -> UploadReport:
+    def upload(self, ref: DataRef, progress: TransferProgress | None = None) -> UploadReport:
         """Send the objects the remote lacks from the local cache, then ask the remote again."""
         from dvc_data.hashfile.hash_info import HashInfo
         from dvc_data.hashfile.transfer import transfer
 
-        objects = self.objects(ref)
-        missing = self.missing(objects, ref.hash_name)
+        objs = self.objects(ref)
+        missing = self.missing(objs, ref.hash_name)
         if not missing:
-            return UploadReport(objects, 0, [], [], None)
+            return UploadReport(objs, 0, [], [], None)
         cache = self.cache_odb(ref.hash_name)
         if cache is None:
             raise TrailError("no local DVC cache to upload from")
         not_cached = [o for o in missing if not cache.exists(o.oid)]
         sendable = [HashInfo(ref.hash_name, o.oid) for o in missing if o not in not_cached]
+        callback = _upload_callback(progress)
         with _quiet_dvc_logs() as log, _remote_io(self.label, "upload"):
-            transfer(cache, self.odb(ref.hash_name), sendable, jobs=self.jobs, cache_odb=cache)
-        still = self.missing(objects, ref.hash_name)
+            transfer(cache, self.odb(ref.hash_name), sendable, jobs=self.jobs, cache_odb=cache, callback=callback)
+        still = self.missing(objs, ref.hash_name)
         first_error = next(
             (e for e in log.errors if "failed to transfer" not in e), log.errors[0] if log.errors else None
         )
-        return UploadReport(
-            objects, len(missing) - len(still), still, [o for o in not_cached if o in still], first_error
-        )
+        return UploadReport(objs, len(missing) - len(still), still, [o for o in not_cached if o in still], first_error)
 
     # --- download and deep checks ------------------------------------------------------------
 
-    def download(self, ref: DataRef, dest: Path) -> int:
-        """Write the artifact to `dest` (a file, or a folder for a directory), checking every hash; file count."""
-        odb = self.odb(ref.hash_name)
+    def download(self, ref: DataRef, dest: Path, progress: TransferProgress | None = None) -> int:
+        """Write the artifact to `dest` (a file, or a folder for a directory), every hash checked; file count."""
         if ref.is_dir:
-            pairs = [(md5, rel, dest / rel) for rel, md5 in self._manifest(ref, from_remote=True)]
+            files = self._manifest(ref, from_remote=True)
             dest.mkdir(parents=True, exist_ok=True)
+            jobs = [(o, dest / o.relpath) for o in files]
         else:
-            pairs = [(ref.md5, PurePosixPath(ref.path).name, dest)]
-        if not pairs:
-            return 0
-        with _remote_io(self.label, "download"):
-            try:
-                odb.fs.get(
-                    [odb.oid_to_path(md5) for md5, _, _ in pairs], [str(p) for *_, p in pairs], batch_size=self.jobs
-                )
-            except FileNotFoundError:
-                gone = self.missing([DataObject(md5, rel) for md5, rel, _ in pairs], ref.hash_name)
-                names = ", ".join(o.relpath for o in gone[:5]) + (" ..." if len(gone) > 5 else "")
-                raise TrailError(
-                    f"{len(gone) or 'some'} object(s) of {ref.path} missing from the remote: {names}"
-                ) from None
-        bad = [rel for md5, rel, path in pairs if hash_file(path, ref.hash_name) != md5]
+            jobs = [(DataObject(ref.md5, PurePosixPath(ref.path).name, ref.size), dest)]
+        bad = self._fetch(jobs, ref.hash_name, progress)
         if bad:
-            names = ", ".join(bad[:5]) + (" ..." if len(bad) > 5 else "")
+            names = ", ".join(o.relpath for o in bad[:5]) + (" ..." if len(bad) > 5 else "")
             raise TrailError(f"corrupt download of {ref.path} from DVC remote {self.label}: hash mismatch for {names}")
-        return len(pairs)
+        return len(jobs)
 
-    def corrupt(self, objects: list[DataObject], hash_name: str, scratch: Path) -> list[DataObject]:
+    def corrupt(
+        self, objs: list[DataObject], hash_name: str, scratch: Path, progress: TransferProgress | None = None
+    ) -> list[DataObject]:
         """Download objects into `scratch` and re-hash them; those whose content does not match their id."""
-        odb = self.odb(hash_name)
-        unique = list({o.oid: o for o in objects}.values())
-        paths = [scratch / f"{i}" for i in range(len(unique))]
-        with _remote_io(self.label, "download"):
-            odb.fs.get([odb.oid_to_path(o.oid) for o in unique], [str(p) for p in paths], batch_size=self.jobs)
+        unique = list({o.oid: o for o in objs}.values())
+        limits = [o if not o.oid.endswith(".dir") else DataObject(o.oid, o.relpath, MANIFEST_LIMIT) for o in unique]
         bad_oids = {
-            o.oid for o, p in zip(unique, paths, strict=True) if hash_file(p, hash_name) != o.oid.removesuffix(".dir")
+            o.oid for o in self._fetch([(o, scratch / str(i)) for i, o in enumerate(limits)], hash_name, progress)
         }
-        return [o for o in objects if o.oid in bad_oids]
+        return [o for o in objs if o.oid in bad_oids]
+
+    def _fetch(
+        self, jobs: list[tuple[DataObject, Path]], hash_name: str, progress: TransferProgress | None
+    ) -> list[DataObject]:
+        """Stream each object to its path, reading at most its recorded size; the objects whose hash differs."""
+        odb = self.odb(hash_name)
+        if progress is not None:
+            progress.expect(len(jobs))
+
+        def fetch(job: tuple[DataObject, Path]) -> bool:
+            obj, path = job
+            path.parent.mkdir(parents=True, exist_ok=True)
+            what = f"{obj.relpath} ({obj.oid}) on DVC remote {self.label}"
+            try:
+                with odb.fs.open(odb.oid_to_path(obj.oid), "rb") as src:
+                    digest = objects.copy_bounded(src, path, obj.size, what, progress)
+            except FileNotFoundError:
+                raise TrailError(f"{obj.relpath} ({obj.oid}) is missing from DVC remote {self.label}") from None
+            except objects.Oversized:
+                return False  # more bytes than recorded: not the object the hash names
+            if hash_name != "md5":
+                digest = _hash_file(path, hash_name)
+            if progress is not None:
+                progress.advance(files=1)
+            return digest == obj.oid.removesuffix(".dir")
+
+        with _remote_io(self.label, "download"):
+            if len(jobs) == 1:
+                results = [fetch(jobs[0])]
+            else:
+                with ThreadPoolExecutor(max_workers=self.jobs or min(16, 4 * (os.cpu_count() or 1))) as pool:
+                    results = list(pool.map(fetch, jobs))
+        return [obj for (obj, _), ok in zip(jobs, results, strict=True) if not ok]
 
     def probe(self) -> str:
         """Reach the remote once (raises a TrailError if it cannot); says whether its storage exists yet."""
@@ -346,6 +358,13 @@ class RemoteStore:
         return "reachable, empty (nothing uploaded yet)"
 
 
+def _hash_file(path: Path, hash_name: str) -> str:
+    """DVC 2's dos2unix md5 of a local file."""
+    from dvc_data.hashfile.hash import file_md5
+
+    return file_md5(str(path), name=hash_name)
+
+
 @contextlib.contextmanager
 def open_remote(root: Path, remote: str | None = None) -> Iterator[RemoteStore]:
     """The DVC remote of a workspace (its config, config.local included) with the workspace's cache."""
@@ -353,22 +372,37 @@ def open_remote(root: Path, remote: str | None = None) -> Iterator[RemoteStore]:
         yield RemoteStore(repo.config, remote, cache=repo.cache)
 
 
-def open_remote_from_config(dvc_dir: Path, remote: str | None = None) -> RemoteStore:
-    """A DVC remote from a `.dvc` folder's config (plus the user's global and system config), no cache.
+def open_remote_from_config(dvc_dir: Path, remote: str | None = None, local_is_users: bool = False) -> RemoteStore:
+    """A DVC remote from a repository's `.dvc/config` that trail does not trust, without a cache.
 
-    Used by `trail get`: no Repo, no workspace, just enough DVC to reach the remote.
+    The user's system and global config (and, for a work tree of theirs, `config.local`) complete it, but a
+    remote the repository defines or redefines gets none of the user's credentials unless it points at the
+    very address the user configured (see `secrets.remotes_for_untrusted`).
     """
     from dvc.config import Config
     from dvc.exceptions import DvcException
 
     try:
-        config = Config(dvc_dir=str(dvc_dir))
+        config = Config(dvc_dir=str(dvc_dir), validate=False)
+        levels = {level: config.load_one(level) for level in Config.LEVELS if level in config.files}
+        if not local_is_users:
+            levels.pop("local", None)
+        merged: dict[str, Any] = {}
+        for conf in levels.values():  # in DVC's order: system, global, repo, local
+            for section, values in conf.items():
+                if section != "remote" and isinstance(values, dict):
+                    merged.setdefault(section, {}).update(values)
+        user = [levels.get(level, {}).get("remote", {}) for level in ("system", "global")]
+        repo = levels.get("repo", {}).get("remote", {})
+        merged["remote"] = remotes_for_untrusted(user, repo, levels.get("local", {}).get("remote", {}))
+        valid = Config.validate(merged)
     except DvcException as err:
         raise TrailError(f"dvc config: {_describe(err)}") from None
-    return RemoteStore(config, remote)
+    return RemoteStore(valid, remote)
 
 
 def dvc_version() -> str:
+    """The installed DVC's version."""
     from dvc import __version__
 
     return __version__

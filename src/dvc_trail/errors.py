@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-import os
-import re
+from dvc_trail.secrets import mask_secrets
+
+__all__ = ["NotFound", "TrailError", "UsageError", "mask_secrets"]
 
 
 class TrailError(Exception):
     """A user-facing failure: bad input, a failed check, a missing object. Exit code 1."""
 
     exit_code = 1
+
+    def __init__(self, message: object = "", *args: object) -> None:
+        super().__init__(mask_secrets(str(message)), *args)  # masked when made: API callers log exceptions
 
 
 class UsageError(TrailError):
@@ -20,37 +24,3 @@ class UsageError(TrailError):
 
 class NotFound(TrailError):
     """An artifact, version, stage, revision or file that does not exist."""
-
-
-_SECRET_KEYS = "|".join(  # names of secrets to hide, not secrets
-    [
-        r"(?:aws_)?secret_access_key",
-        r"(?:aws_)?session_token",
-        r"(?:aws_)?access_key_id",
-        "security_token",
-        "password",
-        "passwd",
-        "account_key",
-        "sas_token",
-        "client_secret",
-        "connection_string",
-        "x-amz-signature",
-        "signature",
-        "x-amz-credential",
-        "x-amz-security-token",
-    ]
-)
-_SECRET_RE = re.compile(rf"(?i)\b({_SECRET_KEYS})(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)")
-_URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
-_SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
-
-
-def mask_secrets(text: str) -> str:
-    """Hide credentials in a message: `key=value` secrets, `user:password@` in URLs, secret env values."""
-    text = _SECRET_RE.sub(r"\1\2***", text)
-    text = _URL_USERINFO_RE.sub(r"\1***@", text)
-    for var in _SECRET_ENV:
-        value = os.environ.get(var, "")
-        if len(value) >= 8:
-            text = text.replace(value, "***")
-    return text

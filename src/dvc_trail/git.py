@@ -49,6 +49,7 @@ def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | 
             ["git", *args],
             cwd=cwd,
             input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
             capture_output=True,
             env={**os.environ, **(env or {})},
         )
@@ -437,11 +438,17 @@ class PushResult(NamedTuple):
     rejected: dict[str, str]
 
 
-def _run_status(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def _run_status(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     import subprocess
 
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, env={**os.environ, **_NETWORK_ENV})
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,  # never read the user's stdin (`fd::0`)
+            capture_output=True,
+            env={**os.environ, **_NETWORK_ENV, **(env or {})},
+        )
     except FileNotFoundError:
         raise TrailError("git is not installed or not on PATH") from None
 
@@ -510,7 +517,7 @@ def repo_kind(path: Path) -> str | None:
     return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
 
 
-def fetch_registry_copy(url: str, dest: Path, patterns: list[str]) -> Git:
+def fetch_registry_copy(url: str, dest: Path, patterns: list[str], protocols: tuple[str, ...]) -> Git:
     """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
 
     This reads a registry of any size without cloning its history: only the tag objects, the tagged
@@ -527,10 +534,13 @@ def fetch_registry_copy(url: str, dest: Path, patterns: list[str]) -> Git:
         ("remote.origin.url", url),
         ("remote.origin.promisor", "true"),
         ("remote.origin.partialclonefilter", "blob:none"),
+        ("protocol.allow", "never"),  # the later blob fetches too: only the transports allowed here
+        *((f"protocol.{p}.allow", "always") for p in protocols),
     ):
         git.run("config", key, value)
     refspecs = [f"+{p}:{p}" for p in patterns]
-    proc = _run_status(["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs], dest)
+    fetch = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
+    proc = _run_status(fetch, dest, env={"GIT_ALLOW_PROTOCOL": ":".join(protocols)})
     if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
         raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
     return git

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dvc_trail.verifying import VerifyResult
 
 
 def print_json(data: Any) -> None:
@@ -235,20 +238,20 @@ def publish_report(result: Any) -> None:
         print(f"Already there: {', '.join(result.up_to_date)}")
 
 
-def verify_report(result: dict) -> None:
-    kind = "present and intact" if result["deep"] else "present"
-    print(f"DVC remote {result['remote']}:")
-    for v in result["versions"]:
-        if v["ok"]:
-            print(f"  ok       {v['ref']}  {v['path']}: {v['objects']} object(s) {kind}")
+def verify_report(result: VerifyResult) -> None:
+    kind = "present and intact" if result.deep else "present"
+    print(f"DVC remote {result.remote}:")
+    for v in result.versions:
+        if v.ok:
+            print(f"  ok       {v.ref}  {v.path}: {v.objects} object(s) {kind}")
             continue
-        if v["error"]:
-            print(f"  ERROR    {v['ref']}: {v['error']}")
-        for label, items in (("MISSING", v["missing"]), ("CORRUPT", v["corrupt"])):
+        if v.error:
+            print(f"  ERROR    {v.ref}: {v.error}")
+        for label, items in (("MISSING", v.missing), ("CORRUPT", v.corrupt)):
             for item in items:
-                print(f"  {label:<8} {v['ref']}  {item['path']}  ({item['oid']})")
-    bad = sum(not v["ok"] for v in result["versions"])
-    print(f"{len(result['versions']) - bad} ok, {bad} with problems" if bad else "All good.")
+                print(f"  {label:<8} {v.ref}  {item.path}  ({item.oid})")
+    bad = sum(not v.ok for v in result.versions)
+    print(f"{len(result.versions) - bad} ok, {bad} with problems" if bad else "All good.")
 
 
 def doctor_report(checks: list[dict]) -> None:

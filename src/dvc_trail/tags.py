@@ -129,6 +129,11 @@ def _in_tag(name: str) -> str:
     return name.replace(":", "=")
 
 
+def tag_globs(name: str) -> list[str]:
+    """Every tag of one artifact as `refs/tags/...` fetch and push globs (`name@...` and `name#...`)."""
+    return [f"refs/tags/{_in_tag(name)}@*", f"refs/tags/{_in_tag(name)}#*"]
+
+
 def register_tag(name: str, version: str) -> str:
     return f"{_in_tag(name)}@{version}"
 

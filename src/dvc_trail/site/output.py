@@ -1,0 +1,116 @@
+"""Writing the site folder: a file only when its bytes changed, stale pages removed, a manifest of page inputs.
+
+The manifest (`.trail-site.json`, in the folder) maps each page to a digest of what it was built from, so a
+rebuild skips rendering pages whose inputs did not change. Only `index.html`, `stages.html`, `history.html`,
+`.nojekyll`, and the `a/`, `api/` and `history/` folders belong to the site: anything else already in the folder is
+left alone, and a non-empty folder without a manifest is refused rather than mixed with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dvc_trail.errors import TrailError
+
+MANIFEST = ".trail-site.json"
+OWNED_DIRS = ("a", "api", "history")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What a build did to the folder."""
+
+    out: Path
+    written: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: int
+    warnings: tuple[str, ...] = field(default=())
+
+
+class SiteFolder:
+    """The output folder of one build."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keys: dict[str, str] = {}
+        self.produced: set[str] = set()
+        self.new_keys: dict[str, str] = {}
+        self.written: list[str] = []
+        self.unchanged = 0
+        manifest = root / MANIFEST
+        if root.exists() and not root.is_dir():
+            raise TrailError(f"{root} is not a folder")
+        if root.is_dir() and any(root.iterdir()) and not manifest.is_file():
+            raise TrailError(f"{root} is not empty and holds no trail site ({MANIFEST} missing): choose another folder")
+        try:
+            data = json.loads(manifest.read_text())
+            if isinstance(data, dict) and isinstance(data.get("pages"), dict):
+                self.keys = {str(k): str(v) for k, v in data["pages"].items()}
+        except (OSError, ValueError):
+            pass
+
+    def fresh(self, rel: str, key: str) -> bool:
+        """Whether `rel` was built from the same inputs and is still there (then it counts as produced)."""
+        if self.keys.get(rel) == key and (self.root / rel).is_file():
+            self.produced.add(rel)
+            self.new_keys[rel] = key
+            self.unchanged += 1
+            return True
+        return False
+
+    def write(self, rel: str, data: bytes, key: str | None = None) -> None:
+        """Write `rel` unless it already holds exactly these bytes."""
+        self.produced.add(rel)
+        if key is not None:
+            self.new_keys[rel] = key
+        path = self.root / rel
+        try:
+            if path.read_bytes() == data:
+                self.unchanged += 1
+                return
+        except OSError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.tmp")  # one writer per folder: a fixed name is enough
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+        self.written.append(rel)
+
+    def finish(self, warnings: list[str]) -> BuildReport:
+        """Remove what this build did not produce in the site's own folders; save the manifest."""
+        removed = []
+        if self.keys:  # a previous build: its manifest lists every page it made
+            stale = [rel for rel in self.keys if rel not in self.produced]
+            for rel in stale:
+                try:
+                    os.unlink(self.root / rel)
+                    removed.append(rel)
+                except FileNotFoundError:
+                    pass
+                _prune(self.root, (self.root / rel).parent)
+        else:  # no manifest: anything in the site's own folders that this build did not make goes
+            for top in OWNED_DIRS:
+                for folder, _dirs, files in os.walk(self.root / top, topdown=False):
+                    for name in files:
+                        rel = (Path(folder) / name).relative_to(self.root).as_posix()
+                        if rel not in self.produced:
+                            os.unlink(Path(folder) / name)
+                            removed.append(rel)
+                    _prune(self.root, Path(folder))
+        manifest = json.dumps({"format": 1, "pages": dict(sorted(self.new_keys.items()))}, indent=0)
+        self.write(MANIFEST, manifest.encode())
+        self.written = [w for w in self.written if w != MANIFEST]
+        return BuildReport(self.root, tuple(self.written), tuple(sorted(removed)), self.unchanged, tuple(warnings))
+
+
+def _prune(root: Path, folder: Path) -> None:
+    """Remove empty folders from `folder` up to (not including) the site root."""
+    while folder != root and root in folder.parents:
+        try:
+            folder.rmdir()
+        except OSError:
+            return
+        folder = folder.parent

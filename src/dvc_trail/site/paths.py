@@ -1,0 +1,45 @@
+"""Where each page and API file of the site lives: artifact names and versions as safe file names (pure).
+
+Every character outside `A-Z a-z 0-9 . _ -` becomes `~` and its two hex digits, so `team/nlp:tagger`
+is `team~2fnlp~3atagger` and `v1.0.0+build` is `v1.0.0~2bbuild`. `~` never appears in an artifact name
+or a version, so the mapping is one-to-one and reversible.
+"""
+
+from __future__ import annotations
+
+import re
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+API = "api/v1"
+
+
+def slug(text: str) -> str:
+    """A name or version as one safe path component."""
+    return _UNSAFE.sub(lambda m: "".join(f"~{b:02x}" for b in m[0].encode()), text)
+
+
+def unslug(text: str) -> str:
+    """The name or version a slug stands for."""
+    return re.sub(r"(?:~[0-9a-f]{2})+", lambda m: bytes.fromhex(m[0].replace("~", "")).decode(), text)
+
+
+def artifact_page(name: str) -> str:
+    return f"a/{slug(name)}/index.html"
+
+
+def version_page(name: str, version: str) -> str:
+    return f"a/{slug(name)}/{slug(version)}.html"
+
+
+def artifact_api(name: str) -> str:
+    return f"{API}/artifacts/{slug(name)}.json"
+
+
+def version_api(name: str, version: str) -> str:
+    return f"{API}/artifacts/{slug(name)}/{slug(version)}.json"
+
+
+def relative(from_page: str, to: str) -> str:
+    """A link from one site file to another, relative so the site works from file:// and any sub-path."""
+    depth = from_page.count("/")
+    return "../" * depth + to

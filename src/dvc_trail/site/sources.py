@@ -1,0 +1,62 @@
+"""Where the site points readers: the repository's web page (from `origin`) and the tracked DVC remote.
+
+Only committed text is read: the DVC remote comes from `.dvc/config` at HEAD in git's objects, never from
+`config.local`, the user's global config or the environment, and only its name and URL (credentials in a
+URL are dropped) reach the site.
+"""
+
+from __future__ import annotations
+
+import configparser
+import re
+
+from dvc_trail.errors import TrailError
+from dvc_trail.git import Git
+
+_SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
+_URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")
+_USERINFO = re.compile(r"^([a-zA-Z][\w+.-]*://)[^/@]*@")
+
+
+def web_url(remote: str) -> str | None:
+    """`https://HOST/OWNER/REPO` for a GitHub or GitLab clone URL (any scheme, credentials dropped), else None."""
+    match = _URL.match(remote) or _SCP.match(remote)
+    if match is None or not re.search(r"(^|\.)(github|gitlab)\.", match[1] + "."):
+        return None
+    return f"https://{match[1]}/{match[2]}"
+
+
+def repo_url_from(git: Git) -> str | None:
+    """The web page of the `origin` remote when it is on GitHub or GitLab."""
+    try:
+        url = git.run("config", "--get", "remote.origin.url").strip()
+    except TrailError:
+        return None
+    return web_url(url)
+
+
+def tracked_remote(git: Git) -> dict[str, str] | None:
+    """The default DVC remote's name and URL as committed in `.dvc/config` at HEAD (None when there is none)."""
+    try:
+        raw = git.read_blobs(["HEAD:.dvc/config"]).get("HEAD:.dvc/config")
+    except TrailError:
+        return None
+    if raw is None:
+        return None
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    text = "\n".join(line.strip() for line in raw.decode(errors="replace").splitlines())
+    try:
+        parser.read_string(text)
+    except configparser.Error:
+        return None
+    sections = {_section_name(s): s for s in parser.sections()}
+    name = parser.get(sections["core"], "remote", fallback=None) if "core" in sections else None
+    section = sections.get(f'remote "{name}"') if name else None
+    if name is None or section is None or not parser.has_option(section, "url"):
+        return None
+    return {"name": name, "url": _USERINFO.sub(r"\1", parser.get(section, "url"))}
+
+
+def _section_name(section: str) -> str:
+    """`'remote "local"'` (DVC's quoting) as `remote "local"`."""
+    return section.strip().strip("'").strip()

@@ -1,0 +1,148 @@
+"""`trail site`: the JSON API equals the CLI and gto, output is deterministic and incremental, secrets stay out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from dvc_trail.dvcfiles import load_yaml
+from dvc_trail.lineage import parse_lock
+from dvc_trail.site import lockscan, paths
+from dvc_trail.site.sources import web_url
+from tests.conftest import ROOT, commit_all, git, gto, trail
+from tests.sitehelpers import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_api_equals_cli_and_gto(example_repo: Path, tmp_path: Path) -> None:
+    repo = example_registry(example_repo)
+    out = tmp_path / "site"
+    build(repo, out)
+    api = out / "api" / "v1"
+    assert json.loads((api / "registry.json").read_text()) == json.loads(gto(repo, "show", "--json").stdout)
+    assert json.loads((api / "history.json").read_text()) == json.loads(trail(repo, "history", "--json").stdout)
+    for ref in ("iris-model@v1.0.0", "iris-model@v1.1.0", "iris-data@v1.0.0", "scores@v0.0.1"):
+        name, version = ref.split("@")
+        mine = json.loads((out / paths.version_api(name, version)).read_text())
+        assert mine["show"] == json.loads(trail(repo, "show", ref, "--json").stdout)
+        lineage = json.loads(trail(repo, "lineage", ref, "--json").stdout)
+        for entry in lineage["inputs"]:
+            entry.pop("last_commit", None)  # the site leaves out the per-version `git log`
+        assert mine["lineage"] == lineage
+        assert mine["path"] == mine["show"]["path"] and mine["hash"] == mine["show"]["hash"]
+        assert mine["remote"] == {"name": "local", "url": "../.dvc-storage"}
+    model = json.loads((out / paths.artifact_api("iris-model")).read_text())
+    assert [v["version"] for v in model["versions"]] == ["v1.1.0", "v1.0.0"]
+    assert model["stages"] == {"prod": "v1.0.0", "staging": "v1.1.0"}
+    v11 = json.loads((out / paths.version_api("iris-model", "v1.1.0")).read_text())
+    assert v11["previous"] == "v1.0.0" and v11["changes"]["metrics"]
+    assert v11["lineage"]["stages"][1]["deps"][0]["versions"] == ["iris-data@v1.0.0"]
+
+
+def test_escaped_deterministic_incremental(example_repo: Path, tmp_path: Path) -> None:
+    repo = example_registry(example_repo)
+    one, two = tmp_path / "one", tmp_path / "two"
+    build(repo, one)
+    shutil.rmtree(repo / git(repo, "rev-parse", "--git-common-dir").strip() / "trail")
+    build(repo, two)
+    assert files(one) == files(two)  # same repository, same bytes, with or without the cache
+    pages = b"".join(v for k, v in files(one).items() if k.endswith(".html"))
+    assert HOSTILE_DESC.encode() not in pages and HOSTILE_MESSAGE.encode() not in pages
+    assert b"&lt;script&gt;document.title" in pages and b"&lt;img src=x onerror=" in pages
+    assert "Site in" in build(repo, one) and files(one) == files(two)
+    assert "0 written, 0 removed" in build(repo, one)
+
+    before = {k: (one / k).stat().st_mtime_ns for k in files(one)}
+    commit_all(repo, "another")
+    trail(repo, "register", "iris-model")
+    trail(repo, "deregister", "iris-model@v1.0.0")
+    report = build(repo, one)
+    after = files(one)
+    assert paths.version_page("iris-model", "v1.1.1") in after
+    assert paths.version_page("iris-model", "v1.0.0") not in after
+    assert paths.version_api("iris-model", "v1.0.0") not in after
+    changed = {k for k in after if k in before and (one / k).stat().st_mtime_ns != before[k]}
+    assert paths.version_page("iris-data", "v1.0.0") not in changed  # untouched pages keep their bytes and dates
+    assert len(changed) + 2 <= 20, report
+    build(repo, two)
+    assert files(one) == files(two)
+
+
+def test_credentials_never_reach_the_site(example_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = example_registry(example_repo)
+    (repo / ".dvc" / "config").write_text(
+        "[core]\n    remote = team\n['remote \"team\"']\n    url = https://tracked-user:tracked-pass@example.com/store\n"
+    )
+    commit_all(repo, "team remote")
+    (repo / ".dvc" / "config.local").write_text(
+        "['remote \"team\"']\n    url = https://local-user:SECRETLOCALPW@example.com/other\n"
+        "    access_key_id = AKIASECRETLOCAL\n    secret_access_key = SECRETLOCALKEY\n    password = SECRETLOCALPW\n"
+    )
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SECRETFROMENV123")
+    out = tmp_path / "site"
+    build(repo, out)
+    everything = b"".join(files(out).values())
+    for secret in (b"SECRETLOCAL", b"AKIASECRET", b"SECRETFROMENV", b"tracked-pass", b"local-user", b"/other"):
+        assert secret not in everything
+    mine = json.loads((out / paths.version_api("iris-model", "v1.1.0")).read_text())
+    assert mine["remote"] == {"name": "team", "url": "https://example.com/store"}
+
+
+def test_refuses_a_folder_that_is_not_a_site(example_repo: Path, tmp_path: Path) -> None:
+    repo = example_registry(example_repo)
+    out = tmp_path / "mine"
+    (out / "a").mkdir(parents=True)
+    (out / "a" / "keep.txt").write_text("mine")
+    proc = trail(repo, "site", "-o", str(out), check=False)
+    assert proc.returncode == 1 and proc.stderr.startswith("trail: error:") and "not empty" in proc.stderr
+    assert (out / "a" / "keep.txt").read_text() == "mine"
+    assert sorted(p.name for p in out.rglob("*")) == ["a", "keep.txt"]
+
+
+def test_generated_registry_builds(tmp_path: Path) -> None:
+    repo = generated_registry(tmp_path / "gen")
+    out = tmp_path / "site"
+    build(repo, out)
+    registry = json.loads((out / "api" / "v1" / "registry.json").read_text())
+    assert registry == json.loads(trail(repo, "ls", "--json").stdout)
+    for name in registry:
+        versions = json.loads(trail(repo, "metrics", name, "--json").stdout)
+        assert all((out / paths.version_page(name, v["version"])).is_file() for v in versions)
+
+
+def test_slugs_are_safe_and_reversible() -> None:
+    for name in ("iris-model", "team/nlp:tagger", "a_b.c", "v1.0.0+build.1", "v2.0.0-rc.1"):
+        slug = paths.slug(name)
+        assert paths.unslug(slug) == name and "/" not in slug and ":" not in slug and slug.isascii()
+    assert paths.version_page("team/nlp:tagger", "v1.0.0") == "a/team~2fnlp~3atagger/v1.0.0.html"
+    assert paths.relative("a/x/v1.html", "index.html") == "../../index.html"
+
+
+def test_lock_scan_equals_the_full_parse() -> None:
+    text = (ROOT / "dvc.lock").read_text()
+    for lockfile in ("dvc.lock", "sub/dvc.lock"):
+        doc = load_yaml(text, "x")
+        stages, _ = lockscan.scan(text, lockfile, "x")
+        assert stages == parse_lock(doc, lockfile, "x")
+    odd = text.replace("    - path: src/pipeline/prepare.py", "    - path: 'src/pipeline/prepare.py'")
+    assert lockscan.scan(odd, "dvc.lock", "x")[0] == parse_lock(load_yaml(odd, "x"), "dvc.lock", "x")
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("git@github.com:org/models.git", "https://github.com/org/models"),
+        ("https://user:token@github.com/org/models.git", "https://github.com/org/models"),
+        ("ssh://git@gitlab.com/group/sub/models.git", "https://gitlab.com/group/sub/models"),
+        ("https://example.com/org/models.git", None),
+        ("/srv/git/models.git", None),
+    ],
+)
+def test_repository_web_page(remote: str, expected: str | None) -> None:
+    assert web_url(remote) == expected
