@@ -13,7 +13,6 @@ from dvc_trail.registry import TagRecord
 
 if TYPE_CHECKING:
     import subprocess
-    from collections.abc import Callable
 
 _TAG_FIELDS = [
     "%(refname:strip=2)",
@@ -92,62 +91,6 @@ def _read_git(args: list[str], cwd: Path) -> bytes:
     return stdout
 
 
-class RawCommit(NamedTuple):
-    """A commit object's people, dates (epoch seconds and `+HHMM`) and message, as git stores them."""
-
-    sha: str
-    author: str
-    author_email: str
-    committer: str
-    committer_email: str
-    commit_time: int
-    commit_tz: str
-    message: str
-
-
-_IDENT = re.compile(r"(?P<name>.*) <(?P<email>[^>]*)> (?P<time>-?\d+) (?P<tz>[+-]\d{4})")
-
-
-def _parse_commit(sha: str, body: bytes) -> RawCommit:
-    head, _, message = body.partition(b"\n\n")
-    people = {}
-    for line in head.decode(errors="replace").split("\n"):
-        key, _, value = line.partition(" ")
-        if key in ("author", "committer") and (match := _IDENT.fullmatch(value)):
-            people[key] = match
-    author, committer = people.get("author"), people.get("committer")
-    return RawCommit(
-        sha,
-        author["name"] if author else "",
-        author["email"] if author else "",
-        committer["name"] if committer else "",
-        committer["email"] if committer else "",
-        int(committer["time"]) if committer else 0,
-        committer["tz"] if committer else "+0000",
-        message.decode(errors="replace"),
-    )
-
-
-def _tree_entries(
-    body: bytes, oid_bytes: int, wanted: Callable[[str], bool]
-) -> tuple[list[str], list[tuple[str, str]]]:
-    """A raw tree object's matching file names and its subtrees (name, id); `.git`/`.dvc` folders skipped."""
-    files, subs = [], []
-    pos = 0
-    while pos < len(body):
-        space = body.index(b" ", pos)
-        nul = body.index(b"\0", space)
-        mode, name = body[pos:space], body[space + 1 : nul].decode(errors="surrogateescape")
-        oid = body[nul + 1 : nul + 1 + oid_bytes].hex()
-        pos = nul + 1 + oid_bytes
-        if mode == b"40000":
-            if name not in (".git", ".dvc"):
-                subs.append((name, oid))
-        elif mode in (b"100644", b"100755") and wanted(name):
-            files.append(name)
-    return files, subs
-
-
 class Git:
     """A git repository, addressed by its top-level folder."""
 
@@ -221,71 +164,8 @@ class Git:
         return records, names
 
     def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
-        """Read many `REV:PATH` objects with one `git cat-file --batch`; None where missing."""
-        if not specs:
-            return {}
-        unique = list(dict.fromkeys(specs))
-        if any("\n" in s for s in unique):
-            raise TrailError("a path with a newline cannot be read from git")
-        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
-        result: dict[str, bytes | None] = {}
-        pos = 0
-        for spec in unique:
-            end = out.index(b"\n", pos)
-            line = out[pos:end].decode(errors="replace")
-            pos = end + 1
-            header = line.split(" ")
-            if line in (f"{spec} missing", f"{spec} ambiguous") or len(header) != 3:  # paths may hold spaces
-                result[spec] = None
-                continue
-            size = int(header[2])
-            result[spec] = out[pos : pos + size] if header[1] == "blob" else None
-            pos += size + 1
-        return result
-
-    def find_files(
-        self, commits: list[str], wanted: Callable[[str], bool], limit: int = 100_000
-    ) -> dict[str, list[str]]:
-        """Paths of the files whose name `wanted` accepts in each commit's tree (a batched walk, no checkout).
-
-        Each level of the trees is one `git cat-file --batch`; a tree shared by several commits is read once.
-        `.git` and `.dvc` folders are skipped, as DVC does; more than `limit` trees is an error.
-        """
-        trees: dict[str, tuple[list[str], list[tuple[str, str]]]] = {}  # tree -> (matching files, subtrees)
-        roots = self._read_trees([f"{c}^{{tree}}" for c in dict.fromkeys(commits)], trees, wanted)
-        pending = {oid for _, subs in trees.values() for _, oid in subs if oid not in trees}
-        while pending:
-            if len(trees) + len(pending) > limit:
-                raise TrailError(f"more than {limit} folders in the repository's history: too many to search")
-            self._read_trees(sorted(pending), trees, wanted)
-            pending = {oid for _, subs in trees.values() for _, oid in subs if oid not in trees}
-        found: dict[str, list[str]] = {}
-
-        def walk(tree: str, depth: int) -> list[str]:
-            if depth > 100:
-                raise TrailError("folders nested more than 100 deep in the repository: too deep to search")
-            if tree not in found:
-                files, subs = trees.get(tree, ([], []))
-                found[tree] = [*files, *(f"{name}/{path}" for name, sub in subs for path in walk(sub, depth + 1))]
-            return found[tree]
-
-        result = {}
-        for c in commits:
-            root = roots.get(f"{c}^{{tree}}")
-            result[c] = sorted(walk(root, 0)) if root else []
-        return result
-
-    def _read_trees(
-        self, specs: list[str], trees: dict[str, tuple[list[str], list[tuple[str, str]]]], wanted: Callable[[str], bool]
-    ) -> dict[str, str | None]:
-        """Read tree objects with one `git cat-file --batch` into `trees`; returns each spec's tree id."""
-        ids: dict[str, str | None] = {}
-        for spec, found in self.read_objects(specs).items():
-            ids[spec] = None
-            if found is not None and found[1] == "tree":
-                ids[spec] = found[0]
-                trees[found[0]] = _tree_entries(found[2], len(found[0]) // 2, wanted)
-        return ids
+        """Read many `REV:PATH` files with one `git cat-file --batch`; None where missing (or not a file)."""
+        return {spec: o[2] if o and o[1] == "blob" else None for spec, o in self.read_objects(specs).items()}
 
     def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
         """Any objects (`REV`, `REV:PATH`, `REV^{tree}`) with one `git cat-file --batch`: (id, type, bytes)."""
@@ -308,14 +188,6 @@ class Git:
             found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + size])
             pos += size + 1
         return found
-
-    def commits(self, shas: list[str]) -> dict[str, RawCommit]:
-        """Author, committer (with dates) and full message of many commits, from one `git cat-file --batch`."""
-        result = {}
-        for sha, found in self.read_objects(shas).items():
-            if found is not None and found[1] == "commit":
-                result[sha] = _parse_commit(found[0], found[2])
-        return result
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage, pipelines
+from dvc_trail import dvcfiles, gitobjects, lineage, pipelines
 from dvc_trail.errors import TrailError
 from dvc_trail.lineage import StageLock
 from dvc_trail.project import Project
@@ -129,7 +129,7 @@ def lockfile_for(name: str) -> str:
 
 def lockfiles(project: Project, commit: str, names: list[str]) -> list[str]:
     """Every dvc.lock in a commit's tree, and those beside the dvc.yaml of each named artifact."""
-    found = project.git.find_files([commit], lambda n: n == "dvc.lock")[commit]
+    found = gitobjects.find_files(project.git, [commit], lambda n: n == "dvc.lock")[commit]
     return sorted({*found, *(lockfile_for(n) for n in names)})
 
 

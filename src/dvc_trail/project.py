@@ -97,7 +97,10 @@ class Project:
         from dvc_trail.versions import version_list
 
         artifact = self.artifact_state(name)
-        return version_list(artifact, self.git.commits([v.commit for v in artifact.versions]), include_inactive)
+        from dvc_trail import gitobjects
+
+        found = gitobjects.commits(self.git, [v.commit for v in artifact.versions])
+        return version_list(artifact, found, include_inactive)
 
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""

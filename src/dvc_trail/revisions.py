@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles
+from dvc_trail import dvcfiles, gitobjects
 from dvc_trail.diff import Documents
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
@@ -41,6 +41,7 @@ class Unreadable:
 
     @property
     def message(self) -> str:
+        """One line naming the file, the revision and the fix."""
         label, short = self.revision.label, self.revision.short
         where = f"{self.path} at {label}" + (f" ({short})" if short != label else "")
         if self.fetched:
@@ -123,6 +124,7 @@ class RevisionReader:
 
     @cached_property
     def cache(self) -> LocalCache:
+        """The project's local DVC cache, located only when a file is not in git."""
         return LocalCache(self.git.root)
 
     def read(
@@ -204,7 +206,7 @@ class RevisionReader:
 
     def _dvc_files(self, revisions: list[Revision]) -> dict[Revision, list[str]]:
         commits = [r.commit for r in revisions if r.commit]
-        in_commits = self.git.find_files(commits, _is_dvc_file) if commits else {}
+        in_commits = gitobjects.find_files(self.git, commits, _is_dvc_file) if commits else {}
         found = {}
         for r in revisions:
             if r.commit is not None:

@@ -8,7 +8,7 @@ from dvc_trail.registry import PRIORITY, ArtifactState, Event, VersionState
 from dvc_trail.tags import Action, is_semver, semver_key
 
 if TYPE_CHECKING:
-    from dvc_trail.git import RawCommit
+    from dvc_trail.gitobjects import RawCommit
 
 
 def version_list(
