@@ -175,9 +175,9 @@ def test_impact_and_cache(mono_repo: Path) -> None:
     assert [m["version"] for m in prod] == ["v0.0.1"]
     cache = Path(git(mono_repo, "rev-parse", "--git-common-dir").strip())
     cache_file = (
-        (mono_repo / cache / "trail" / "locks-v2.json")
+        (mono_repo / cache / "trail" / "locks-v1.json")
         if not cache.is_absolute()
-        else cache / "trail" / "locks-v2.json"
+        else cache / "trail" / "locks-v1.json"
     )
     assert cache_file.is_file()
     cache_file.write_text("{not json")

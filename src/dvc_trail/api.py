@@ -7,6 +7,7 @@
         model = pickle.load(f)
     api.get("iris-data@v1.0.0", repo=URL, out="data/")                               # file or directory
 
+`registry=URL` reads a published registry site (`trail site`) instead of git: an http(s) URL or a folder.
 `repo` is a path (work tree or bare repository) or a git URL; remote URLs are read without cloning
 their history. Data comes from the repository's DVC remote and every hash is checked.
 """
@@ -19,20 +20,40 @@ from pathlib import Path
 from typing import IO, Any
 
 from dvc_trail import fetching
+from dvc_trail.errors import UsageError
 from dvc_trail.fetching import Resolved
 
 __all__ = ["Resolved", "get", "open", "resolve"]
 
 
-def resolve(ref: str, repo: str | os.PathLike | None = None) -> Resolved:
+def _site(repo: object, registry: str | None) -> Any:
+    """The registry-site client when `registry` is given (a published `trail site`: URL or folder), else None."""
+    if registry is None:
+        return None
+    if repo is not None:
+        raise UsageError("give either repo or registry, not both")
+    from dvc_trail.site import client
+
+    return client
+
+
+def resolve(ref: str, repo: str | os.PathLike | None = None, registry: str | None = None) -> Resolved:
     """The version `NAME`, `NAME@vX.Y.Z` or `NAME#STAGE` points at now, with its commit, path and hash."""
+    if site := _site(repo, registry):
+        return site.resolve(ref, registry)
     return fetching.resolve(ref, repo)
 
 
 def open(  # shadows the builtin on purpose, as dvc.api.open does
-    ref: str, repo: str | os.PathLike | None = None, mode: str = "rb", remote: str | None = None
+    ref: str,
+    repo: str | os.PathLike | None = None,
+    mode: str = "rb",
+    remote: str | None = None,
+    registry: str | None = None,
 ) -> AbstractContextManager[IO[Any]]:
     """A context manager giving a file artifact opened for reading (`rb` or `r`)."""
+    if site := _site(repo, registry):
+        return site.open_file(ref, registry, mode=mode)
     return fetching.open_file(ref, repo, mode=mode, remote=remote)
 
 
@@ -42,6 +63,9 @@ def get(
     out: str | os.PathLike | None = None,
     force: bool = False,
     remote: str | None = None,
+    registry: str | None = None,
 ) -> Path:
     """Download the artifact to `out` (default: its file or folder name, in the current directory); returns the path."""
+    if site := _site(repo, registry):
+        return site.get(ref, registry, out, force=force).out
     return fetching.get(ref, repo, out, force=force, remote=remote).out

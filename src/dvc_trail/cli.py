@@ -13,6 +13,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.errors import TrailError, UsageError, mask_secrets
+from dvc_trail.escapes import for_terminal
 
 app = typer.Typer(
     name="trail",
@@ -45,8 +46,14 @@ def _warn_unreadable(messages: list[str]) -> None:
 
 
 def _fail(message: str, code: int) -> None:
-    sys.stderr.write(f"trail: error: {mask_secrets(message)}\n")
+    line = " ".join(for_terminal(mask_secrets(message)).split("\n"))
+    sys.stderr.write(f"trail: error: {line}\n")
     raise typer.Exit(code)
+
+
+def _traceback() -> None:
+    """The current exception's traceback on stderr, secrets masked (chained errors may quote URLs)."""
+    sys.stderr.write(for_terminal(mask_secrets(traceback.format_exc())))
 
 
 def handled(fn: Callable) -> Callable:
@@ -58,7 +65,7 @@ def handled(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except TrailError as err:
             if _settings["verbose"]:
-                traceback.print_exc()
+                _traceback()
             _fail(str(err), err.exit_code)
         except KeyboardInterrupt:
             _fail("interrupted", 130)
@@ -66,7 +73,7 @@ def handled(fn: Callable) -> Callable:
             raise
         except Exception as err:  # noqa: BLE001 - the edge: anything else is a bug in trail
             if _settings["verbose"]:
-                traceback.print_exc()
+                _traceback()
             _fail(f"internal error: {type(err).__name__}: {err} (rerun with --verbose for the traceback)", 3)
 
     return wrapper
@@ -494,13 +501,23 @@ def get(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
     remote: RemoteOpt = None,
+    registry: Annotated[
+        str | None, typer.Option("--registry", help="A published registry site (`trail site`): URL or folder.")
+    ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
     from dvc_trail import fetching
 
+    if registry is not None and (repo is not None or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
     source = repo if repo is not None else str(_settings["repo"])
     with _progress("download") as bar:
-        result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
+        if registry is not None:
+            from dvc_trail.site import client
+
+            result = client.get(ref, registry, out, force=force, progress=bar)
+        else:
+            result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
 

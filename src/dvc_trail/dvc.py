@@ -147,39 +147,6 @@ def _quiet_dvc_logs() -> Iterator[_ErrorLog]:
             log.removeHandler(handler)
 
 
-def _upload_callback(progress: TransferProgress | None) -> Any:
-    """DVC's transfer callback (fsspec's), counting files and bytes into `progress`."""
-    from fsspec.callbacks import DEFAULT_CALLBACK, Callback
-
-    if progress is None:
-        return DEFAULT_CALLBACK
-    sink = progress
-
-    class Bytes(Callback):
-        seen = 0
-
-        def call(self, *args: Any, **kwargs: Any) -> None:
-            sink.advance(nbytes=self.value - self.seen)
-            self.seen = self.value
-
-    class Files(Callback):
-        def set_size(self, size: int | None) -> None:
-            super().set_size(size)
-            sink.expect(size or 0)
-
-        def relative_update(self, inc: int = 1) -> None:
-            super().relative_update(inc)
-            sink.advance(files=inc)
-
-        def branch(self, path_1: Any, path_2: Any, kwargs: dict) -> None:
-            kwargs["callback"] = Bytes()
-
-        def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Any:
-            return Bytes()
-
-    return Files()
-
-
 class RemoteStore:
     """One DVC remote's object store, plus the workspace's cache when there is one. Opened by `open_remote`."""
 
@@ -274,9 +241,15 @@ class RemoteStore:
             raise TrailError("no local DVC cache to upload from")
         not_cached = [o for o in missing if not cache.exists(o.oid)]
         sendable = [HashInfo(ref.hash_name, o.oid) for o in missing if o not in not_cached]
-        callback = _upload_callback(progress)
+        callback = progress.callback() if progress is not None else None
+        if progress is not None:
+            progress.expect(len(sendable))
         with _quiet_dvc_logs() as log, _remote_io(self.label, "upload"):
-            transfer(cache, self.odb(ref.hash_name), sendable, jobs=self.jobs, cache_odb=cache, callback=callback)
+            transfer(cache, self.odb(ref.hash_name), sendable, jobs=self.jobs, cache_odb=cache, **_with(callback))
+        if progress is not None:  # DVC reports no bytes for small files and links: count what was sent
+            paths = [cache.oid_to_path(h.value) for h in sendable]
+            sent = sum(os.path.getsize(p) for p in paths if os.path.exists(p))
+            progress.advance(nbytes=max(0, sent - progress.reported))
         still = self.missing(objs, ref.hash_name)
         first_error = next(
             (e for e in log.errors if "failed to transfer" not in e), log.errors[0] if log.errors else None
@@ -356,6 +329,10 @@ class RemoteStore:
                 if not fs.exists(bucket):
                     raise TrailError(f"DVC remote {self.label}: bucket {bucket!r} does not exist (create it first)")
         return "reachable, empty (nothing uploaded yet)"
+
+
+def _with(callback: Any) -> dict[str, Any]:
+    return {} if callback is None else {"callback": callback}
 
 
 def _hash_file(path: Path, hash_name: str) -> str:

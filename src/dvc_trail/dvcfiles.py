@@ -12,11 +12,15 @@ from dvc_trail.errors import TrailError
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:
-    """`yaml.safe_load`; a parse error names the file and commit."""
+    """The document, as `yaml.safe_load` within size and alias bounds; an error names the file and commit."""
     import yaml  # here, not at the top: `trail ls` never parses YAML
 
+    from dvc_trail import bounded_yaml
+
     try:
-        return yaml.safe_load(text)
+        return bounded_yaml.load(text)
+    except bounded_yaml.Refused as err:
+        raise TrailError(f"refusing YAML in {where}: {err}") from None
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""

@@ -29,6 +29,7 @@ from dvc_trail.version_data import VersionData, version_data
 
 if TYPE_CHECKING:
     from dvc_trail.dvc import RemoteStore
+    from dvc_trail.objects import DataRef
     from dvc_trail.progress import TransferProgress
 
 ALLOWED_SCHEMES = ("https", "http", "ssh", "git", "file")
@@ -165,22 +166,35 @@ def get(
     """Download a version's data from its repository's DVC remote into `out`, every hash checked; the result."""
     with open_source(repo, parse_ref(ref).name) as source, tempfile.TemporaryDirectory() as scratch:
         resolved, target = _resolve_in(source, ref)
-        dest = _destination(resolved.path, out)
-        _check_destination(dest, force)
+        _check_destination(_destination(resolved.path, out), force)
         store = _remote_for(source, resolved.commit, Path(scratch), remote)
-        anchor = _existing_ancestor(dest.parent)
-        staging = Path(tempfile.mkdtemp(prefix=".trail-get-", dir=anchor))
-        try:
-            staged = staging / dest.name
-            files = store.download(target.data, staged, progress)
-            dest.parent.mkdir(parents=True, exist_ok=True)  # only now: a failure leaves no folder behind
-            if dest.is_dir() and not dest.is_symlink():
-                shutil.rmtree(dest)
-            elif dest.exists() or dest.is_symlink():
-                dest.unlink()
-            os.replace(staged, dest)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
+        return download(resolved, target.data, store, out, force, progress)
+
+
+def download(
+    resolved: Resolved,
+    data: DataRef,
+    store: RemoteStore,
+    out: str | os.PathLike | None,
+    force: bool = False,
+    progress: TransferProgress | None = None,
+) -> GetResult:
+    """Download `data` from `store` into `out` through a staging folder, every hash checked; the result."""
+    dest = _destination(resolved.path, out)
+    _check_destination(dest, force)
+    anchor = _existing_ancestor(dest.parent)
+    staging = Path(tempfile.mkdtemp(prefix=".trail-get-", dir=anchor))
+    try:
+        staged = staging / dest.name
+        files = store.download(data, staged, progress)
+        dest.parent.mkdir(parents=True, exist_ok=True)  # only now: a failure leaves no folder behind
+        if dest.is_dir() and not dest.is_symlink():
+            shutil.rmtree(dest)
+        elif dest.exists() or dest.is_symlink():
+            dest.unlink()
+        os.replace(staged, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return GetResult(resolved, dest, files)
 
 

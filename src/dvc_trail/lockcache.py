@@ -17,6 +17,12 @@ from dvc_trail.project import Project
 CACHE_FORMAT = 2  # 2: paths of stages with a `wdir` are relative to it
 
 
+def _cached_pair(path: Any, md5: Any) -> tuple[str, str | None]:
+    if not isinstance(path, str) or not (md5 is None or isinstance(md5, str)):
+        raise TypeError("malformed cache entry")
+    return path, md5
+
+
 class LockCache:
     """Parsed dvc.lock edges by `commit:lockfile`, kept under `.git/trail/` (commits never change).
 
@@ -24,7 +30,7 @@ class LockCache:
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / "trail" / f"locks-v{CACHE_FORMAT}.json"
+        self.path = folder / "trail" / "locks-v1.json"  # same file; its `format` field says what entries mean
         self.entries: dict[str, Any] = {}
         self.dirty = False
         try:
@@ -47,12 +53,12 @@ class LockCache:
                 name: StageLock(
                     name,
                     lockfile,
-                    tuple(lineage.FileHash(p, m) for p, m in body["deps"]),
-                    tuple(lineage.FileHash(p, m) for p, m in body["outs"]),
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
+                    tuple(lineage.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
                 )
                 for name, body in raw.items()
             }
-        except (KeyError, TypeError, ValueError, IndexError):
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # a malformed entry: rebuild it
             del self.entries[key]
             return False
 

@@ -53,5 +53,8 @@ def main() -> None:
 
 
 def _exit(message: str, code: int) -> None:
-    sys.stderr.write(f"trail: error: {message}\n")
+    from dvc_trail.errors import mask_secrets
+    from dvc_trail.escapes import for_terminal
+
+    sys.stderr.write(f"trail: error: {for_terminal(mask_secrets(message))}\n")
     sys.exit(code)

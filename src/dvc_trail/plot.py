@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from dvc_trail.errors import TrailError, UsageError
+from dvc_trail.escapes import for_html as escape
 
 WIDTH, HEIGHT, MARGIN = 760, 380, 60
 

@@ -23,6 +23,7 @@ class TransferProgress:
         self.files = 0
         self.total_files = 0
         self.bytes = 0
+        self.reported = 0  # bytes DVC's callbacks reported (it reports none for small files and links)
 
     def expect(self, files: int) -> None:
         """Announce `files` more files to transfer."""
@@ -30,12 +31,41 @@ class TransferProgress:
             self.total_files += files
             self._bar.update(self._task, total=self.total_files, description=self._label())
 
-    def advance(self, files: int = 0, nbytes: int = 0) -> None:
+    def advance(self, files: int = 0, nbytes: int = 0, from_dvc: bool = False) -> None:
         """Count finished files and transferred bytes."""
         with self._lock:
             self.files += files
             self.bytes += nbytes
+            self.reported += nbytes if from_dvc else 0
             self._bar.update(self._task, completed=self.files, description=self._label())
+
+    def callback(self) -> Any:
+        """A DVC (fsspec) transfer callback counting finished files and bytes into this display."""
+        from fsspec.callbacks import Callback
+
+        sink = self
+
+        class Bytes(Callback):
+            seen = 0
+
+            def call(self, *args: Any, **kwargs: Any) -> None:
+                sink.advance(nbytes=self.value - self.seen, from_dvc=True)
+                self.seen = self.value
+
+        class Files(Callback):
+            """Counts files as DVC finishes them (its totals per batch are ignored: trail announced the total)."""
+
+            def relative_update(self, inc: int = 1) -> None:
+                super().relative_update(inc)
+                sink.advance(files=inc)
+
+            def branch(self, path_1: Any, path_2: Any, kwargs: dict) -> None:
+                kwargs["callback"] = Bytes()
+
+            def branched(self, path_1: Any, path_2: Any, **kwargs: Any) -> Any:
+                return Bytes()
+
+        return Files()
 
     def _label(self) -> str:
         from rich.filesize import decimal

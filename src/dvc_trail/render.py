@@ -6,12 +6,16 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from dvc_trail.escapes import for_terminal
+
 if TYPE_CHECKING:
     from dvc_trail.verifying import VerifyResult
 
 
 def print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=4, ensure_ascii=False, default=str) + "\n")
+    from dvc_trail.secrets import mask_secrets
+
+    sys.stdout.write(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str)) + "\n")
 
 
 def _console():
@@ -27,12 +31,18 @@ _NO_WRAP = {"timestamp", "event", "version", "commit", "name", "latest", "key"}
 def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
     from rich import box
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", title_style="bold")
+    table = Table(
+        title=Text(for_terminal(title)) if title else None,
+        box=box.SIMPLE_HEAD,
+        title_justify="left",
+        title_style="bold",
+    )
     for column in columns:
-        table.add_column(column, overflow="fold", no_wrap=column in _NO_WRAP)
-    for row in rows:
-        table.add_row(*("-" if v is None else str(v) for v in row))
+        table.add_column(Text(for_terminal(column)), overflow="fold", no_wrap=column in _NO_WRAP)
+    for row in rows:  # Text cells: repository content is shown, never read as rich markup
+        table.add_row(*(Text("-" if v is None else for_terminal(str(v))) for v in row))
     return table
 
 
@@ -56,9 +66,14 @@ def registry_table(registry: dict[str, dict]) -> None:
         sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
 
 
-def version_details(info: dict) -> None:
+def _safe(value: Any) -> str:
+    """Repository text for a rich markup line: controls dropped, markup escaped."""
     from rich.markup import escape
 
+    return escape(for_terminal(str(value)))
+
+
+def version_details(info: dict) -> None:
     console = _console()
     decl = info["artifact"] or {}
     meta = decl.get("meta") or {}
@@ -79,7 +94,7 @@ def version_details(info: dict) -> None:
     ]
     for key, value in lines:
         if value is not None:
-            console.print(f"[bold]{key:<12}[/bold] {escape(str(value))}")
+            console.print(f"[bold]{key:<12}[/bold] {_safe(str(value))}")
     for title, values in (("metrics", info["metrics"]), ("params", info["params"])):
         rows = [[path, key, _plain(v)] for path, flat in values.items() for key, v in flat.items()]
         if rows:
@@ -165,29 +180,27 @@ def input_note(entry: dict) -> str:
 
 
 def lineage_text(info: dict) -> None:
-    from rich.markup import escape
-
     console = _console()
     inputs = {i["path"]: i for i in info["inputs"]}
     title = f"{info['name']}@{info['version']}" if info["version"] else f"{info['name']} at {info['commit'][:7]}"
-    console.print(f"[bold]{escape(title)}[/bold]  {escape(info['path'])}  md5 {_short_hash(info['md5'])}")
-    console.print(f"commit {info['commit']}  by {escape(str(info['author']))}  {info['created_at']}")
+    console.print(f"[bold]{_safe(title)}[/bold]  {_safe(info['path'])}  md5 {_short_hash(info['md5'])}")
+    console.print(f"commit {info['commit']}  by {_safe(str(info['author']))}  {info['created_at']}")
     for stage in info["stages"]:
-        console.print(f"\n[bold]stage {escape(stage['stage'])}[/bold]: {escape(str(stage['cmd']))}")
+        console.print(f"\n[bold]stage {_safe(stage['stage'])}[/bold]: {_safe(str(stage['cmd']))}")
         for file, values in stage["params"].items():
             pairs = ", ".join(f"{k}={v}" for k, v in values.items())
-            console.print(f"  params {escape(file)}: {escape(pairs)}")
+            console.print(f"  params {_safe(file)}: {_safe(pairs)}")
         for dep in stage["deps"]:
             if dep.get("versions"):
                 note = "= " + ", ".join(dep["versions"])
             else:
                 note = input_note(inputs[dep["path"]]) if dep["path"] in inputs else "from an upstream stage"
-            console.print(f"  <- {escape(dep['path'])}  {_short_hash(dep['md5'])}  {escape(note)}")
+            console.print(f"  <- {_safe(dep['path'])}  {_short_hash(dep['md5'])}  {_safe(note)}")
         for out in stage["outs"]:
-            console.print(f"  -> {escape(out['path'])}  {_short_hash(out['md5'])}")
+            console.print(f"  -> {_safe(out['path'])}  {_short_hash(out['md5'])}")
     if not info["stages"]:
         for entry in info["inputs"]:
-            console.print(f"  {escape(entry['path'])}  {_short_hash(entry['md5'])}  {escape(input_note(entry))}")
+            console.print(f"  {_safe(entry['path'])}  {_short_hash(entry['md5'])}  {_safe(input_note(entry))}")
 
 
 def lineage_changes(result: dict) -> None:
@@ -196,7 +209,7 @@ def lineage_changes(result: dict) -> None:
     if not changes:
         print("  nothing changed upstream")
     for line in change_lines(changes):
-        print("  " + line)
+        print("  " + for_terminal(line))
 
 
 def change_lines(changes: list[dict]) -> list[str]:
@@ -231,7 +244,7 @@ def publish_report(result: Any) -> None:
     sent = f"uploaded {result.uploaded}, " if result.uploaded else ""
     print(f"Data of {result.ref}: {sent}all {result.objects} object(s) on DVC remote {result.remote}")
     for note in result.notes:
-        print(f"Note: {note}")
+        print(f"Note: {for_terminal(note)}")
     pushed = ", ".join(result.pushed) or "nothing new"
     print(f"Pushed to {result.git_remote} (atomic, commit {result.commit[:7]}): {pushed}")
     if result.up_to_date:
@@ -246,7 +259,7 @@ def verify_report(result: VerifyResult) -> None:
             print(f"  ok       {v.ref}  {v.path}: {v.objects} object(s) {kind}")
             continue
         if v.error:
-            print(f"  ERROR    {v.ref}: {v.error}")
+            print(f"  ERROR    {v.ref}: {for_terminal(v.error)}")
         for label, items in (("MISSING", v.missing), ("CORRUPT", v.corrupt)):
             for item in items:
                 print(f"  {label:<8} {v.ref}  {item.path}  ({item.oid})")
@@ -256,6 +269,6 @@ def verify_report(result: VerifyResult) -> None:
 
 def doctor_report(checks: list[dict]) -> None:
     for c in checks:
-        print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {c['detail']}")
+        print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {for_terminal(c['detail'])}")
         if not c["ok"] and c["fix"]:
             print(f"      {'':<14} fix: {c['fix']}")

@@ -37,6 +37,7 @@ _MASK_ONLY = (  # secrets that appear in messages but are no DVC config key: sig
 _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 _KEYS = "|".join(re.escape(k) for k in sorted({*CREDENTIAL_KEYS, *_MASK_ONLY}, key=len, reverse=True))
+_KEY_ROOTS = ("key", "secret", "token", "pass", "signature", "credential", "connection_string")  # in every key
 _SECRET_RE = re.compile(rf"(?i)\b((?:aws_|bearer_)?(?:{_KEYS}))(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)")
 _URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
 _CONFIG_LINE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$")
@@ -46,8 +47,11 @@ _URL_PASSWORD = re.compile(r"://[^/@\s]*:[^/@\s]+@")
 
 def mask_secrets(text: str) -> str:
     """The text with credentials hidden: `key=value` secrets, `user:password@` in URLs, secret env values."""
-    text = _SECRET_RE.sub(r"\1\2***", text)
-    text = _URL_USERINFO_RE.sub(r"\1***@", text)
+    lower = text.lower()
+    if any(root in lower for root in _KEY_ROOTS):  # a cheap scan first: most text holds no key name at all
+        text = _SECRET_RE.sub(r"\1\2***", text)
+    if "@" in text and "://" in text:
+        text = _URL_USERINFO_RE.sub(r"\1***@", text)
     for var in _SECRET_ENV:
         value = os.environ.get(var, "")
         if len(value) >= 8:

@@ -1,0 +1,66 @@
+"""YAML from repositories, parsed with bounds: a size limit per document and a budget for alias expansion.
+
+A few hundred bytes of nested aliases (a "billion laughs" document) expand to millions of nodes for
+whoever walks the result. DVC never writes aliases in `dvc.lock`; people use a few in `dvc.yaml` and
+`params.yaml`, so aliases are allowed up to a budget of expanded nodes, then the document is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+MAX_BYTES = 16 << 20  # one document
+MAX_ALIAS_NODES = 100_000  # nodes that aliases add when expanded, summed over the document
+
+
+class Refused(Exception):
+    """The document exceeds a bound; the message says which."""
+
+
+def load(text: bytes | str) -> Any:
+    """The document as `yaml.safe_load` reads it; `Refused` past a bound, `yaml.YAMLError` if malformed."""
+    if len(text) > MAX_BYTES:
+        raise Refused(f"larger than {MAX_BYTES >> 20} MiB")
+    loader = _loader_class()(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
+
+
+@functools.cache
+def _loader_class() -> type:
+    """yaml's SafeLoader, counting the nodes each alias adds (made once, on first use)."""
+    import yaml  # here, not at the top: `trail ls` never parses YAML
+
+    class Loader(yaml.SafeLoader):
+        def __init__(self, stream: Any) -> None:
+            super().__init__(stream)
+            self.expanded = 0
+            self.sizes: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            if self.check_event(yaml.AliasEvent):
+                anchor = self.peek_event().anchor
+                if anchor in self.anchors:
+                    self.expanded += _size(self.anchors[anchor], self.sizes)
+                    if self.expanded > MAX_ALIAS_NODES:
+                        raise Refused(f"its aliases expand to more than {MAX_ALIAS_NODES:,} nodes")
+            return super().compose_node(parent, index)
+
+    return Loader
+
+
+def _size(node: Any, sizes: dict[int, int]) -> int:
+    """Nodes in a composed YAML node once every alias inside it is expanded (memoised per node)."""
+    key = id(node)
+    if key not in sizes:
+        sizes[key] = 0  # a recursive alias counts once instead of looping
+        value = node.value
+        if isinstance(value, list):
+            children = [item for pair in value for item in pair] if value and isinstance(value[0], tuple) else value
+            sizes[key] = 1 + sum(_size(child, sizes) for child in children)
+        else:
+            sizes[key] = 1
+    return sizes[key]

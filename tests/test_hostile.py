@@ -1,0 +1,403 @@
+"""Hostile repositories and remotes (issue 11): every attack is built for real in a temp dir and refused.
+
+Each refusal asserts: a non-zero exit with one `trail: error:` line, no secret in any output, nothing left
+in the temp folder or the victim's folder, and the victim's refs, work tree and DVC cache unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import resource
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import commit_all, git, refs_snapshot, trail
+
+SECRET = "hunter2-corp-secret"
+TOKEN = "ghp_S3cretT0kenValue"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user's DVC config levels and the temp folder live in the test's own folders."""
+    for name in ("dvc-global", "dvc-system", "tmp"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(tmp_path / "dvc-global"))
+    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(tmp_path / "dvc-system"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def store_object(store: Path, data: bytes) -> str:
+    """Put bytes in a local DVC remote folder under their md5; returns the md5."""
+    oid = md5(data)
+    target = store / "files" / "md5" / oid[:2] / oid[2:]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return oid
+
+
+def manifest(store: Path, entries: dict[str, bytes]) -> str:
+    """A `.dir` manifest for these files (stored with them); returns its `<md5>.dir`."""
+    listing = [{"md5": store_object(store, data), "relpath": rel, "size": len(data)} for rel, data in entries.items()]
+    data = json.dumps(sorted(listing, key=lambda e: e["relpath"])).encode()
+    oid = md5(data) + ".dir"
+    target = store / "files" / "md5" / oid[:2] / oid[2:]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return oid
+
+
+def hostile_repo(
+    tmp_path: Path,
+    path: str,
+    md5_value: str,
+    size: int | None,
+    config: str,
+    name: str = "evil",
+    lock_extra: str = "",
+) -> Path:
+    """An attacker's repository: artifact `model` at `path`, its lock entry as given, tagged model@v1.0.0."""
+    repo = tmp_path / name
+    (repo / ".dvc").mkdir(parents=True)
+    (repo / ".dvc" / "config").write_text(config)
+    (repo / "dvc.yaml").write_text(
+        f"stages:\n  train:\n    cmd: python train.py\n    outs:\n    - {path}\n"
+        f"artifacts:\n  model:\n    path: {path}\n    type: model\n"
+    )
+    size_line = f"      size: {size}\n" if size is not None else ""
+    (repo / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n"
+        f"    outs:\n    - path: {path}\n      hash: md5\n      md5: '{md5_value}'\n{size_line}{lock_extra}"
+    )
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
+    commit_all(repo, "innocent model")
+    git(repo, "tag", "-a", "-m", "Registering artifact model version v1.0.0", "model@v1.0.0")
+    return repo
+
+
+def local_remote(store: Path) -> str:
+    return f"[core]\n    remote = store\n['remote \"store\"']\n    url = {store}\n"
+
+
+@pytest.fixture
+def victim(tmp_path: Path) -> Path:
+    """The user's own repository, with a DVC cache, where they run `trail get`."""
+    repo = tmp_path / "victim"
+    (repo / ".dvc" / "cache" / "files" / "md5" / "ab").mkdir(parents=True)
+    (repo / ".dvc" / "cache" / "files" / "md5" / "ab" / ("c" * 30)).write_bytes(b"cached")
+    (repo / "README.md").write_text("mine\n")
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
+    commit_all(repo, "my work")
+    return repo
+
+
+def snapshot(repo: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Refs and status, and every file outside `.git` (the DVC cache included) with its content hash."""
+    files = sorted(
+        (str(p.relative_to(repo)), md5(p.read_bytes()) if p.is_file() else "dir")
+        for p in repo.rglob("*")
+        if ".git" not in p.relative_to(repo).parts
+    )
+    return refs_snapshot(repo), files
+
+
+def attack(victim: Path, *args: str, stdin: int | None = None, timeout: float = 120, code: int | None = None) -> str:
+    """Run trail in the victim's folder; expect a refusal that changes nothing and prints no secret."""
+    before = snapshot(victim)
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc_trail", *args],
+        cwd=victim,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL if stdin is None else stdin,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0 and (code is None or proc.returncode == code), (proc.returncode, output)
+    for secret in (SECRET, TOKEN):
+        assert secret not in output
+    assert "\x1b" not in output
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    if "--verbose" not in args:
+        assert len(lines) == 1 and lines[0].startswith("trail: error:"), proc.stderr
+        assert "Traceback" not in output
+    else:
+        assert lines[-1].startswith("trail: error:"), proc.stderr
+    assert snapshot(victim) == before
+    leftovers = list(Path(os.environ["TMPDIR"]).iterdir())
+    assert leftovers == [], leftovers
+    return lines[-1]
+
+
+# --- 1. stored credentials never reach a remote the repository defines --------------------------
+
+
+class _Recorder(http.server.BaseHTTPRequestHandler):
+    seen: list[tuple[str, str | None]]
+
+    def _answer(self) -> None:
+        self.seen.append((self.path, self.headers.get("Authorization")))
+        self.send_response(404)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    do_GET = do_HEAD = do_POST = do_PUT = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def http_server() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
+    """A loopback HTTP server that answers 404 to everything and records each request's Authorization header."""
+    seen: list[tuple[str, str | None]] = []
+    handler = type("Handler", (_Recorder,), {"seen": seen})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_stored_credentials_never_reach_a_remote_the_repository_defines(
+    tmp_path: Path, victim: Path, http_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, seen = http_server
+    (tmp_path / "dvc-global" / "config").write_text(
+        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
+    )
+    data = b"weights"
+    evil = hostile_repo(
+        tmp_path,
+        "model.bin",
+        md5(data),
+        len(data),
+        f"[core]\n    remote = corp\n['remote \"corp\"']\n    url = {server}/attacker\n",
+    )
+    line = attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", "model.bin")
+    assert "missing" in line, line
+    assert seen and all(path.startswith("/attacker") for path, _ in seen), seen
+    assert all(auth is None for _, auth in seen), seen
+    # the control: a repository that only names the user's remote gets it as the user configured it
+    seen.clear()
+    named = hostile_repo(tmp_path, "model.bin", md5(data), len(data), "[core]\n    remote = corp\n", name="named")
+    attack(victim, "get", "model", "--repo", named.as_uri(), "-o", "model.bin")
+    assert seen and all(path.startswith("/corp") and auth and auth.startswith("Basic ") for path, auth in seen)
+
+
+# --- 2. a planted .git, and --force on a repository ---------------------------------------------
+
+
+def test_planted_git_folder_is_refused(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    hook = b'[core]\n\tfsmonitor = "touch pwned"\n'
+    planted = manifest(store, {"config": hook, "HEAD": b"ref: refs/heads/main\n"})
+    evil = hostile_repo(tmp_path, "out/.git", planted, None, local_remote(store))
+    assert ".git" in attack(victim, "get", "model", "--repo", evil.as_uri())
+    assert ".git" in attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", ".", "--force")
+    inside = manifest(store, {".git/config": hook, "weights.bin": b"w"})
+    sneaky = hostile_repo(tmp_path, "out/model", inside, None, local_remote(store), name="sneaky")
+    assert "unsafe path" in attack(victim, "get", "model", "--repo", sneaky.as_uri(), "-o", "model")
+    upper = manifest(store, {".GIT/config": hook})
+    cased = hostile_repo(tmp_path, "out/model", upper, None, local_remote(store), name="cased")
+    assert "unsafe path" in attack(victim, "get", "model", "--repo", cased.as_uri(), "-o", "model")
+    assert not (victim / "pwned").exists()
+
+
+def test_force_never_replaces_a_git_repository(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"weights.bin": b"w"})
+    evil = hostile_repo(tmp_path, "models/project", files, None, local_remote(store))
+    git(victim, "init", "--quiet", str(victim / "project"))  # the user's nested repository, named like the artifact
+    (victim / "project" / "notes.txt").write_text("years of work\n")
+    assert "git repository" in attack(victim, "get", "model", "--repo", evil.as_uri(), "--force")
+    holder = hostile_repo(tmp_path, "models/holder", files, None, local_remote(store), name="holder")
+    git(victim, "init", "--quiet", str(victim / "holder" / "deep" / "repo"))  # a repository further down
+    assert "git repository" in attack(victim, "get", "model", "--repo", holder.as_uri(), "-o", ".", "--force")
+    assert ".git" in attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", ".git/hooks/x", "--force")
+    out = trail(victim.parent, "get", "model", "--repo", evil.as_uri(), "-o", str(tmp_path / "fresh")).stdout
+    assert "1 file(s)" in out and (tmp_path / "fresh" / "weights.bin").read_bytes() == b"w"
+
+
+# --- 3. forged hashes and sizes ----------------------------------------------------------------
+
+
+def test_forged_hash_and_oversized_object(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    evil = hostile_repo(tmp_path, "model.bin", "../../../../dev/zero", 10, local_remote(store))
+    assert "invalid hash" in attack(victim, "get", "model", "--repo", evil.as_uri(), timeout=60)
+    forged_dir = manifest(store, {"a.bin": b"a"}).replace(".dir", "") + "/../../x.dir"
+    evil2 = hostile_repo(tmp_path, "data", forged_dir, None, local_remote(store), name="evil2")
+    assert "invalid hash" in attack(victim, "get", "model", "--repo", evil2.as_uri(), timeout=60)
+    # a valid-looking hash whose object streams forever: reading stops at the recorded size + 1
+    oid = "0123456789abcdef0123456789abcdef"
+    (store / "files" / "md5" / oid[:2]).mkdir(parents=True, exist_ok=True)
+    (store / "files" / "md5" / oid[:2] / oid[2:]).symlink_to("/dev/zero")
+    endless = hostile_repo(tmp_path, "model.bin", oid, 10, local_remote(store), name="endless")
+    started = time.monotonic()
+    assert "hash mismatch" in attack(victim, "get", "model", "--repo", endless.as_uri(), "-o", "m.bin", timeout=60)
+    assert time.monotonic() - started < 30
+
+
+def test_a_failed_get_leaves_no_folder_behind(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"a.bin": b"good", "b.bin": b"also good"})
+    good = md5(b"good")
+    (store / "files" / "md5" / good[:2] / good[2:]).write_bytes(b"tampered")  # content no longer matches
+    evil = hostile_repo(tmp_path, "data", files, None, local_remote(store))
+    line = attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", "new/deeper/data")
+    assert "hash mismatch" in line and not (victim / "new").exists()
+
+
+# --- 4. YAML alias bomb ------------------------------------------------------------------------
+
+
+def _bomb(depth: int = 7) -> str:
+    lines = ["      a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"      a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 10)}]" for i in range(1, depth + 1)]
+    return "    params:\n      params.yaml:\n" + "\n".join("  " + line for line in lines) + "\n"
+
+
+def test_yaml_alias_bomb_is_refused_fast(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    evil = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    (evil / "dvc.lock").write_text((evil / "dvc.lock").read_text() + _bomb())
+    assert len((evil / "dvc.lock").read_bytes()) < 1024
+    sha = commit_all(evil, "params")
+    git(evil, "tag", "-a", "-m", "Registering artifact model version v1.1.0", "model@v1.1.0")
+    from dvc_trail import api
+    from dvc_trail.errors import TrailError
+
+    started = time.monotonic()
+    with pytest.raises(TrailError, match=f"dvc.lock at {sha[:7]}"):
+        api.resolve("model", repo=evil)
+    assert time.monotonic() - started < 1
+    line = attack(victim, "get", "model", "--repo", evil.as_uri(), timeout=30)
+    assert f"dvc.lock at {sha[:7]}" in line and "aliases" in line
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_000_000  # KiB: far from the 2.5 GB bomb
+    for command in (["show", "model"], ["lineage", "model"]):
+        proc = trail(evil, *command, check=False)
+        assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and f"dvc.lock at {sha[:7]}" in proc.stderr
+
+
+# --- 5. secrets in URLs -----------------------------------------------------------------------
+
+
+def test_tokens_in_urls_are_never_printed_or_raised(victim: Path) -> None:
+    import socket
+    import traceback
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"https://alice:{TOKEN}@127.0.0.1:{port}/org/models.git"
+    attack(victim, "--verbose", "get", "model", "--repo", url)
+    attack(victim, "get", "model", "--repo", url)
+    from dvc_trail import api
+    from dvc_trail.errors import TrailError
+
+    with pytest.raises(TrailError) as caught:
+        api.resolve("model", repo=url)
+    text = "".join(traceback.format_exception(caught.value)) + repr(caught.value)
+    assert TOKEN not in text and "alice" not in text
+
+
+# --- 6. transports -----------------------------------------------------------------------------
+
+
+def test_only_safe_transports(victim: Path, tmp_path: Path) -> None:
+    read_end, write_end = os.pipe()  # a stdin that never ends: `fd::0` used to hang on it
+    try:
+        started = time.monotonic()
+        assert "only https" in attack(victim, "get", "model", "--repo", "fd::0", stdin=read_end, timeout=30, code=2)
+        assert time.monotonic() - started < 20
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    marker = tmp_path / "pwned"
+    assert "only https" in attack(victim, "get", "model", "--repo", f"ext::sh -c touch% {marker}", code=2)
+    assert "only https" in attack(victim, "get", "model", "--repo", "ftp://127.0.0.1/x.git", code=2)
+    assert not marker.exists()
+
+
+# --- 7. escapes --------------------------------------------------------------------------------
+
+
+def test_terminal_markdown_and_html_escapes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    desc = "innocent\x1b]0;pwned\x07 [click](http://evil.example) <img src=x onerror=alert(1)> `x` | y"
+    (repo / "dvc.yaml").write_text(
+        (repo / "dvc.yaml").read_text().replace("type: model\n", f"type: model\n    desc: {json.dumps(desc)}\n")
+        + "metrics:\n- metrics.json\n"
+    )
+    (repo / "metrics.json").write_text(json.dumps({"acc\x1b[8m<script>x</script>": 0.9}))
+    commit_all(repo, "crafted")
+    with monkeypatch.context() as crafted:
+        crafted.setenv("GIT_COMMITTER_NAME", "Mallory\x1b[8m hidden")
+        git(repo, "tag", "-a", "-m", "Registering\x1b]0;title\x07 \x1b[8mhidden", "model@v1.1.0")
+    assert "\x1b" in git(repo, "for-each-ref", "--format=%(taggername) %(contents)", "refs/tags/model@v1.1.0")
+    for command in (["show", "model"], ["history"], ["ls"], ["lineage", "model"], ["metrics", "model"]):
+        out = trail(repo, *command)
+        assert "\x1b" not in out.stdout + out.stderr and "\x07" not in out.stdout, command
+    card = trail(repo, "card", "model").stdout
+    assert "\x1b" not in card and "\\[click\\](http" in card and "\\<img" in card and "\\<script\\>" in card
+    assert "<img" not in card.replace("\\<img", "") and "](http" not in card.replace("\\](http", "")
+    trail(repo, "metrics", "model", "--plot", str(tmp_path / "plot.svg"))
+    page = (tmp_path / "plot.html").read_text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "\x1b" not in page
+
+
+# --- 8. smaller ones: the lock cache, doctor --------------------------------------------------
+
+
+def test_a_malformed_lock_cache_entry_is_rebuilt(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    first = json.loads(trail(repo, "impact", "model.bin", "--json").stdout)
+    assert [m["version"] for m in first] == ["v1.0.0"]
+    cache = repo / ".git" / "trail" / "locks-v1.json"
+    entries = json.loads(cache.read_text())
+    for broken in ("oops", ["x"], {"train": {"deps": [[1, 2]], "outs": []}}, {"train": "x"}):
+        entries["entries"] = dict.fromkeys(entries["entries"], broken)
+        cache.write_text(json.dumps(entries))
+        proc = trail(repo, "impact", "model.bin", "--json", check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout) == first
+
+
+def test_doctor_finds_every_kind_of_tracked_credential(tmp_path: Path) -> None:
+    repo = hostile_repo(tmp_path, "model.bin", md5(b"x"), 1, "[core]\n    remote = web\n")
+    secret = "tok-" + "9" * 20
+    (repo / ".dvc" / "config").write_text(
+        "[core]\n    remote = web\n['remote \"web\"']\n    url = webdav://host/path\n"
+        f"    token = {secret}\n['remote \"oss\"']\n    url = oss://b/p\n    oss_key_secret = {secret}\n"
+        f"[studio]\n    token = {secret}\n"
+    )
+    commit_all(repo, "committed secrets")
+    proc = trail(repo, "doctor", "--json", check=False)
+    assert proc.returncode == 1 and secret not in proc.stdout + proc.stderr
+    detail = next(c for c in json.loads(proc.stdout) if c["check"] == "credentials")["detail"]
+    for key in ('"web".token', '"oss".oss_key_secret', "studio.token"):
+        assert key in detail, detail
+    human = trail(repo, "doctor", check=False)
+    assert secret not in human.stdout + human.stderr
