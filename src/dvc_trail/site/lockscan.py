@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage
+from dvc_trail import bounded_yaml, dvcfiles, lineage
+from dvc_trail.errors import TrailError
 from dvc_trail.lineage import FileHash, StageLock
 
 _HEAD = "schema: '2.0'\nstages:\n"
@@ -27,6 +28,8 @@ class OffLayout(Exception):
 
 def scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], dict[str, dict[str, Any]]]:
     """Stages (as `lineage.parse_lock` gives them) and params (as `dvcfiles.lock_params`) of one dvc.lock."""
+    if len(text) > bounded_yaml.MAX_BYTES:  # the same bound as the YAML parser's
+        raise TrailError(f"refusing YAML in {where}: larger than {bounded_yaml.MAX_BYTES >> 20} MiB")
     try:
         return _scan(text, lockfile, where)
     except OffLayout:

@@ -40,6 +40,7 @@ class SiteFolder:
         self.new_keys: dict[str, str] = {}
         self.written: list[str] = []
         self.unchanged = 0
+        self.folders: set[Path] = set()
         manifest = root / MANIFEST
         if root.exists() and not root.is_dir():
             raise TrailError(f"{root} is not a folder")
@@ -73,7 +74,9 @@ class SiteFolder:
                 return
         except OSError:
             pass
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self.folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.folders.add(path.parent)
         tmp = path.with_name(f".{path.name}.tmp")  # one writer per folder: a fixed name is enough
         tmp.write_bytes(data)
         os.replace(tmp, path)
