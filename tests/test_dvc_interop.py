@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from tests.conftest import ROOT, commit_all, dvc, git, refs_snapshot, trail
@@ -31,7 +34,28 @@ def test_demo_tour_runs_in_a_throwaway_workspace(tmp_path: Path) -> None:
     for text in expected:
         assert text in proc.stdout, text
     assert "worse on f1_macro" in proc.stderr  # the promotion gate at work
+    assert "no identity" not in proc.stdout  # git knows who we are: the tour uses that identity
     registry = json.loads(trail(workspace, "ls", "--json").stdout)
     assert registry["iris-model"]["stage"] == {"prod": "v1.0.0", "staging": "v1.1.0"}
     assert git(workspace, "status", "--porcelain") == ""
     assert refs_snapshot(ROOT) == before
+
+
+def test_demo_without_git_identity_sets_one_in_its_workspace_only(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    identity = ("GIT_AUTHOR_", "GIT_COMMITTER_", "GIT_CONFIG_GLOBAL", "EMAIL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(identity)}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), GIT_CONFIG_NOSYSTEM="1")
+    workspace = tmp_path / "tour"
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc_trail", "demo", str(workspace)], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notes = [line for line in proc.stdout.splitlines() if "no identity" in line]
+    assert notes == [
+        "git has no identity here: the tour commits as trail demo <demo@example.invalid> (in its workspace only)"
+    ]
+    assert "Pushed to origin" in proc.stdout and "All good." in proc.stdout
+    assert git(workspace, "config", "--local", "user.email").strip() == "demo@example.invalid"
+    assert sorted(p.name for p in home.rglob("*") if "git" in p.name) == []  # no global git config written

@@ -73,7 +73,7 @@ def test_upload_reports_files_and_bytes_through_dvc_callbacks(tmp_path: Path, re
     shutil.copytree(reproduced_repo, repo, symlinks=True)
     Project.open(repo).register("iris-data")
     project = Project.open(repo)
-    target = version_data(project, *project.resolve("iris-data"))
+    target = version_data(project, *project.lookup("iris-data"))
     counter = TransferProgress(_Bar(), None)
     with dvc.open_remote(repo) as store:
         report = store.upload(target.data, counter)

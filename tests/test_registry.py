@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dvc_trail.registry import TagRecord, build_state, parse_ref, resolve
+from dvc_trail.registry import TagRecord, build_state, listing, lookup, parse_ref
 
 C1, C2, C3 = "1" * 40, "2" * 40, "3" * 40
 
@@ -12,17 +12,8 @@ def rec(name: str, commit: str, ts: int) -> TagRecord:
 
 
 def ls(records: list[TagRecord]) -> dict:
-    state = build_state(records)
-    stages = sorted({s for a in state.artifacts.values() for s in a.stage_holders()})
-    out = {}
-    for name, a in state.artifacts.items():
-        holders = a.stage_holders()
-        latest = a.latest()
-        out[name] = (
-            latest.version if latest else None,
-            {s: holders[s].version if s in holders else None for s in stages},
-        )
-    return out
+    """(latest version, stage -> holder) per artifact, from the same view `trail ls --json` prints."""
+    return {name: (a["version"], a["stage"]) for name, a in listing(build_state(records), None, True).items()}
 
 
 def test_latest_is_highest_semver_not_newest() -> None:
@@ -81,10 +72,10 @@ def test_counter_counts_all_tags_of_the_artifact() -> None:
 
 def test_resolve_references() -> None:
     state = build_state([rec("m@v1.0.0", C1, 1), rec("m@v1.1.0", C2, 2), rec("m#prod#1", C1, 3)])
-    assert resolve(state, parse_ref("m")).version == "v1.1.0"
-    assert resolve(state, parse_ref("m@v1.0.0")).commit == C1
-    assert resolve(state, parse_ref("m#prod")).version == "v1.0.0"
-    assert resolve(state, parse_ref("m@latest")).version == "v1.1.0"
+    assert lookup(state, parse_ref("m")).version == "v1.1.0"
+    assert lookup(state, parse_ref("m@v1.0.0")).commit == C1
+    assert lookup(state, parse_ref("m#prod")).version == "v1.0.0"
+    assert lookup(state, parse_ref("m@latest")).version == "v1.1.0"
 
 
 def test_history_orders_by_time() -> None:

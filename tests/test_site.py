@@ -85,11 +85,17 @@ def test_credentials_never_reach_the_site(example_repo: Path, tmp_path: Path, mo
         "    access_key_id = AKIASECRETLOCAL\n    secret_access_key = SECRETLOCALKEY\n    password = SECRETLOCALPW\n"
     )
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "SECRETFROMENV123")
+    git(repo, "remote", "add", "origin", "https://someone:ORIGINTOKEN@github.com/org/models.git")
     out = tmp_path / "site"
     build(repo, out)
     everything = b"".join(files(out).values())
     for secret in (b"SECRETLOCAL", b"AKIASECRET", b"SECRETFROMENV", b"tracked-pass", b"local-user", b"/other"):
         assert secret not in everything
+    assert b"ORIGINTOKEN" not in everything and b"someone" not in everything
+    page = (out / paths.artifact_page("iris-model")).read_text()
+    assert "trail get 'iris-model#prod' --repo https://github.com/org/models.git" in page
+    commit = git(repo, "rev-list", "-n1", "iris-model@v1.1.0").strip()
+    assert f'href="https://github.com/org/models/commit/{commit}"' in page
     mine = json.loads((out / paths.version_api("iris-model", "v1.1.0")).read_text())
     assert mine["remote"] == {"name": "team", "url": "https://example.com/store"}
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import diff as core
+from dvc_trail import diff
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
-from dvc_trail.registry import parse_ref, resolve
+from dvc_trail.registry import lookup, parse_ref
 from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
+from dvc_trail.shorthand import at
 
 
-@dataclass
+@dataclass(frozen=True)
 class Comparison:
     """Two revisions side by side: their data, the DVC-shaped diffs, and gate results."""
 
@@ -21,10 +22,11 @@ class Comparison:
     new: RevisionData
     metrics: dict[str, dict[str, dict]]
     params: dict[str, dict[str, dict]]
-    gates: list[core.GateResult] = field(default_factory=list)
+    gates: list[diff.GateResult] = field(default_factory=list)
     directions: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
+        """The diff as `trail diff --json` prints it (DVC's metrics and params diff shape)."""
         return {"metrics": self.metrics, "params": self.params}
 
     @property
@@ -33,7 +35,8 @@ class Comparison:
         return [*self.old.unreadable, *self.new.unreadable]
 
     @property
-    def failed_gates(self) -> list[core.GateResult]:
+    def failed_gates(self) -> list[diff.GateResult]:
+        """The gates that failed."""
         return [g for g in self.gates if g.breached]
 
     def changed_artifacts(self) -> list[dict[str, Any]]:
@@ -50,6 +53,14 @@ class Comparison:
         return changed
 
 
+@dataclass(frozen=True)
+class PullRequest:
+    """What `trail report` shows: the comparison, and what changed upstream of each artifact whose content changed."""
+
+    comparison: Comparison
+    upstream: dict[str, list[dict[str, Any]]]
+
+
 def revision(project: Project, spec: str | None) -> Revision:
     """`workspace`, a registry reference (`NAME@vX.Y.Z`, `NAME#STAGE`) or any git revision."""
     if spec is None or spec == WORKSPACE:
@@ -59,7 +70,7 @@ def revision(project: Project, spec: str | None) -> Revision:
     if "#" in spec or "@v" in spec:
         ref = parse_ref(spec)
         if ref.name in project.state.artifacts:
-            return Revision(spec, resolve(project.state, ref).commit)
+            return Revision(spec, lookup(project.state, ref).commit)
     return Revision(spec, project.git.resolve_commit(spec))
 
 
@@ -83,21 +94,32 @@ def compare(
         config = load_config(project.git.root)
     else:
         spec = f"{old_rev.commit}:{CONFIG_FILE}"
-        config = parse_config(project.git.read_blobs([spec])[spec], f"{CONFIG_FILE} at {old_rev.short}")
-    rules = [core.parse_gate(g) for g in (gates if gates else config.gates)]
+        config = parse_config(project.git.read_blobs([spec])[spec], at(CONFIG_FILE, old_rev.commit))
+    rules = [diff.parse_gate(g) for g in (gates if gates else config.gates)]
     old, new = RevisionReader(project.git).read([old_rev, new_rev], fetch=fetch)
-    result = Comparison(
+    checked = diff.check_gates(rules, old.metrics, new.metrics)
+    if rules and (unread := [*old.unreadable, *new.unreadable]):
+        names = ", ".join(sorted({f"{u.path} at {u.revision.label}" for u in unread}))
+        checked = [diff.GateResult(rule, None, None, breached=True, unreadable=names) for rule in rules]
+    return Comparison(
         old,
         new,
-        core.diff_documents(old.metrics, new.metrics, all_values),
-        core.diff_documents(old.params, new.params, all_values),
-        directions=config.directions,
+        diff.diff_documents(old.metrics, new.metrics, all_values),
+        diff.diff_documents(old.params, new.params, all_values),
+        checked,
+        config.directions,
     )
-    result.gates = core.check_gates(rules, old.metrics, new.metrics)
-    if rules and result.unreadable:
-        names = ", ".join(sorted({f"{u.path} at {u.revision.label}" for u in result.unreadable}))
-        result.gates = [core.GateResult(rule, None, None, breached=True, unreadable=names) for rule in rules]
-    return result
+
+
+def pull_request(
+    project: Project, base: str, head: str, gates: list[str] | None = None, fetch: bool = False
+) -> PullRequest:
+    """The comparison of BASE and HEAD plus the upstream changes of every artifact whose content changed."""
+    from dvc_trail import provenance
+
+    result = compare(project, base, head, gates=gates, fetch=fetch)
+    old, new = result.old.revision.commit, result.new.revision.commit
+    return PullRequest(result, provenance.upstream_changes(project, result.changed_artifacts(), old, new))
 
 
 def require_better(project: Project, ref: str, stage: str, metric: str, fetch: bool = False) -> str:
@@ -106,7 +128,7 @@ def require_better(project: Project, ref: str, stage: str, metric: str, fetch: b
     Returns a one-line verdict for the log; raises TrailError when the candidate is worse, or when a declared
     metrics file of either version could not be read.
     """
-    artifact, candidate = project.resolve(ref)
+    artifact, candidate = project.lookup(ref)
     holder = artifact.stage_holders().get(stage)
     if holder is None:
         return f"no version holds {stage!r} yet: nothing to compare {metric} with"
@@ -126,10 +148,10 @@ def require_better(project: Project, ref: str, stage: str, metric: str, fetch: b
     if old_value is None or new_value is None:
         where = holder.version if old_value is None else candidate.version
         raise NotFound(f"metric {metric!r} not found at {artifact.name}@{where}")
-    lower = core.lower_is_better(metric, config.directions)
-    new_text, old_text = core.format_number(new_value), core.format_number(old_value)
+    lower = diff.lower_is_better(metric, config.directions)
+    new_text, old_text = diff.format_number(new_value), diff.format_number(old_value)
     verdict = f"{metric}: {new_text} vs {old_text} for {holder.version} in {stage!r}"
-    if core.is_worse(old_value, new_value, lower):
+    if diff.is_worse(old_value, new_value, lower):
         raise TrailError(f"refusing to assign {stage!r}: {ref} is worse on {verdict}")
     return verdict
 

@@ -27,6 +27,7 @@ def load_config(root: Path) -> TrailConfig:
 
 
 def parse_config(raw: bytes | None, where: str) -> TrailConfig:
+    """A TrailConfig from trail.yaml's bytes (None: the defaults); a malformed file is a TrailError."""
     if raw is None:
         return TrailConfig()
     doc = load_yaml(raw, where) or {}

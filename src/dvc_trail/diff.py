@@ -69,6 +69,7 @@ def lower_is_better(key: str, directions: dict[str, str] | None = None) -> bool:
 
 
 def format_number(value: Any) -> str:
+    """A number for people: six significant digits, `-` for a missing value."""
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) >= 1e-4 or value == 0 else f"{value:.3e}"
     return "-" if value is None else str(value)
@@ -102,9 +103,11 @@ class Gate:
     relative: bool
 
     def matches(self, path: str, key: str) -> bool:
+        """Whether this gate names the metric KEY of file PATH."""
         return self.metric in (key, f"{path}:{key}")
 
     def breached(self, old: Any, new: Any) -> bool:
+        """Whether the change from OLD to NEW fails this gate."""
         if not _is_number(new):
             return _is_number(old)  # the metric vanished: that never passes a gate
         if not _is_number(old):
@@ -131,6 +134,7 @@ class GateResult:
 
     @property
     def message(self) -> str:
+        """One line for people: the gate, its verdict, and the values it compared."""
         if self.unreadable:
             return f"{self.gate.text}: FAILED (could not read {self.unreadable})"
         if self.path is None:
@@ -142,6 +146,7 @@ class GateResult:
 
 
 def parse_gate(text: str) -> Gate:
+    """A Gate from `METRIC<CHANGE` or `METRIC>CHANGE` text, or a UsageError."""
     match = _RULE_RE.match(text.strip())
     if not match:
         raise UsageError(f"invalid gate {text!r}: expected METRIC<CHANGE or METRIC>CHANGE, like acc<-0.01 or loss>+5%")

@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dvc_trail import dvc, git
+from dvc_trail import dvc
 from dvc_trail.errors import TrailError
+from dvc_trail.git import Git
 from dvc_trail.project import Project
 from dvc_trail.secrets import mask_secrets, secrets_in_config
 from dvc_trail.tags import parse_tag
@@ -32,14 +33,14 @@ def doctor(path: str | os.PathLike, remote: str | None = None, git_remote: str =
     checks: list[Check] = []
     try:
         project = Project.open(os.fspath(path))
-        checks.append(Check("git", True, f"git {git.git_version()}, repository {project.git.root}"))
+        checks.append(Check("git", True, f"git {Git.version()}, repository {project.git.root}"))
     except TrailError as err:
         return [Check("git", False, str(err), "install git and run trail inside a git repository (`git init`)")]
-    who = git.identity(project.git)
+    who = project.git.identity()
     fix = "git config user.name NAME && git config user.email EMAIL"
     checks.append(Check("git identity", who is not None, who or "git does not know who you are", fix))
     try:
-        url = git.remote_url(project.git, git_remote)
+        url = project.git.remote_url(git_remote)
         checks.append(Check("git remote", True, f"{git_remote} -> {url}"))
     except TrailError as err:
         checks.append(Check("git remote", False, str(err), f"git remote add {git_remote} URL (publish pushes there)"))
@@ -70,7 +71,7 @@ def _remote_check(root: Path, remote: str | None) -> Check:
 def _credentials_check(project: Project) -> Check:
     repo = project.git
     problems = []
-    tracked = git.tracked(repo, [".dvc/config", ".dvc/config.local"])
+    tracked = repo.tracked([".dvc/config", ".dvc/config.local"])
     if ".dvc/config.local" in tracked:
         problems.append(".dvc/config.local is tracked by git")
     config = repo.root / ".dvc" / "config"

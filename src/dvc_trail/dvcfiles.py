@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.errors import TrailError
+from dvc_trail.shorthand import at
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:
@@ -25,6 +26,11 @@ def load_yaml(text: bytes | str, where: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         line = f" (line {mark.line + 1})" if mark else ""
         raise TrailError(f"malformed YAML in {where}{line}") from None
+
+
+def load_blob(raw: bytes | None, path: str, commit: str) -> Any:
+    """The YAML document in a blob read from git at a commit, or None when the file is not there."""
+    return None if raw is None else load_yaml(raw, at(path, commit))
 
 
 def join(folder: str, path: str) -> str:
@@ -50,6 +56,7 @@ class ArtifactDecl:
     dvcfile: str = "dvc.yaml"
 
     def to_dict(self) -> dict:
+        """The declaration as `trail show --json` prints it."""
         return {
             "path": self.path,
             "type": self.type,
@@ -74,6 +81,7 @@ class Output:
 
     @property
     def is_dir(self) -> bool:
+        """Whether the hash names a directory manifest (`.dir`)."""
         return self.md5.endswith(".dir")
 
 
@@ -97,6 +105,7 @@ def lock_beside(dvcfile: str) -> str:
 
 
 def dvcfile_for(name: str) -> str:
+    """The dvc.yaml that declares an artifact (`dir:name` lives in `dir/dvc.yaml`)."""
     folder, _ = split_name(name)
     return f"{folder}/dvc.yaml" if folder else "dvc.yaml"
 

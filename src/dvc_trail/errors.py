@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dvc_trail.secrets import mask_secrets
 
-__all__ = ["NotFound", "TrailError", "UsageError", "mask_secrets"]
+__all__ = ["GitError", "NotFound", "TrailError", "UsageError", "mask_secrets"]
 
 
 class TrailError(Exception):
@@ -24,3 +24,15 @@ class UsageError(TrailError):
 
 class NotFound(TrailError):
     """An artifact, version, stage, revision or file that does not exist."""
+
+
+class GitError(TrailError):
+    """A git command that failed: its exit code and stderr, for callers that react to a specific failure."""
+
+    def __init__(self, command: str, returncode: int, stderr: str) -> None:
+        lines = stderr.strip().splitlines()
+        detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
+        super().__init__(f"git {command} failed: {detail or f'exit code {returncode}'}")
+        self.command = command
+        self.returncode = returncode
+        self.stderr = stderr

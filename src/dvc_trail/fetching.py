@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
-from dvc_trail import git
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git
 from dvc_trail.objects import has_git_part
@@ -82,7 +81,7 @@ def check_repo_url(url: str) -> str:
 def open_source(repo: str | os.PathLike | None, name: str) -> Iterator[SourceRepo]:
     """A repository by path (work tree or bare) or URL (fetched blob-less, depth 1, one artifact's tags)."""
     location = os.fspath(repo) if repo is not None else "."
-    kind = git.repo_kind(Path(location)) if os.path.exists(location) else None
+    kind = Git.repo_kind(Path(location)) if os.path.exists(location) else None
     if kind == "worktree":
         yield SourceRepo(Project.open(location), kind, location)
         return
@@ -93,7 +92,7 @@ def open_source(repo: str | os.PathLike | None, name: str) -> Iterator[SourceRep
         raise TrailError(f"not a git repository: {location}")
     check_repo_url(location)
     with tempfile.TemporaryDirectory(prefix="trail-registry-") as tmp:
-        copy = git.fetch_registry_copy(location, Path(tmp) / "registry.git", tag_globs(name), ALLOWED_SCHEMES)
+        copy = Git.fetch_registry_copy(location, Path(tmp) / "registry.git", tag_globs(name), ALLOWED_SCHEMES)
         project = Project(copy)
         if name not in project.state.artifacts:
             raise NotFound(f"artifact {name!r} has no registry tags in {location}")
@@ -101,7 +100,7 @@ def open_source(repo: str | os.PathLike | None, name: str) -> Iterator[SourceRep
 
 
 def _resolve_in(source: SourceRepo, ref: str) -> tuple[Resolved, VersionData]:
-    artifact, version = source.project.resolve(ref)
+    artifact, version = source.project.lookup(ref)
     target = version_data(source.project, artifact, version)
     if has_git_part(target.data.path):
         raise TrailError(f"refusing artifact path {target.data.path!r} at {version.commit[:7]}: a .git component")

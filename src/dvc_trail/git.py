@@ -8,11 +8,11 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from dvc_trail.errors import NotFound, TrailError
+from dvc_trail.errors import GitError, NotFound, TrailError
 from dvc_trail.registry import TagRecord
 
 if TYPE_CHECKING:
-    import subprocess
+    from subprocess import CompletedProcess
 
 _TAG_FIELDS = [
     "%(refname:strip=2)",
@@ -39,30 +39,45 @@ class NewTag(NamedTuple):
     message: str
 
 
-def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> bytes:
-    """Run git with an argument list; a failure becomes a TrailError with git's own first line."""
+_NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
+
+
+class PushResult(NamedTuple):
+    """What `git push --porcelain` said about each ref: updated, already there, or rejected (with why)."""
+
+    pushed: list[str]
+    up_to_date: list[str]
+    rejected: dict[str, str]
+
+
+def _spawn(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> CompletedProcess:
+    """Run git with an argument list and return the finished process, whatever its exit code."""
     import subprocess  # here: `trail ls` reads its one git output with _read_git and skips this import
 
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             ["git", *args],
             cwd=cwd,
             input=input,
-            stdin=None if input is not None else subprocess.DEVNULL,
+            stdin=None if input is not None else subprocess.DEVNULL,  # never read the user's stdin (`fd::0`)
             capture_output=True,
             env={**os.environ, **(env or {})},
         )
     except FileNotFoundError:
         raise TrailError("git is not installed or not on PATH") from None
-    _check(args, proc.returncode, proc.stderr)
+
+
+def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> bytes:
+    """Git's stdout for an argument list; a failure raises GitError with git's exit code and stderr."""
+    proc = _spawn(args, cwd, input, env)
+    if proc.returncode != 0:
+        raise GitError(args[0], proc.returncode, proc.stderr.decode(errors="replace"))
     return proc.stdout
 
 
-def _check(args: list[str], code: int, stderr: bytes) -> None:
-    if code != 0:
-        lines = stderr.decode(errors="replace").strip().splitlines()
-        detail = next((line for line in lines if line.startswith(("fatal:", "error:"))), lines[0] if lines else "")
-        raise TrailError(f"git {args[0]} failed: {detail or f'exit code {code}'}")
+def _first_error(stderr: bytes) -> str:
+    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
+    return next((line for line in lines if line.startswith("fatal:")), lines[-1] if lines else "no detail")
 
 
 def _read_git(args: list[str], cwd: Path) -> bytes:
@@ -87,7 +102,9 @@ def _read_git(args: list[str], cwd: Path) -> bytes:
         os.close(err_w)
     with os.fdopen(out_r, "rb") as out, os.fdopen(err_r, "rb") as err:
         stdout, stderr = out.read(), err.read()
-    _check(args, os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), stderr)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    if code != 0:
+        raise GitError(args[0], code, stderr.decode(errors="replace"))
     return stdout
 
 
@@ -112,22 +129,25 @@ class Git:
 
     @property
     def root(self) -> Path:
+        """The top folder of the work tree (or the bare repository)."""
         if self._root is None:
             self._root = Git.discover(self.cwd).root
         return self._root
 
     @classmethod
     def discover(cls, path: Path | str = ".") -> Git:
+        """The repository containing `path`, or a TrailError saying it is not in one."""
         path = Path(path)
         if not path.is_dir():
             raise NotFound(f"no such directory: {path}")
         try:
             out = run_git(["rev-parse", "--show-toplevel"], cwd=path)
-        except TrailError:
+        except GitError:
             raise TrailError(f"not a git repository: {path.resolve()} (run `git init` first)") from None
         return cls(Path(out.decode().strip()))
 
     def run(self, *args: str, input: bytes | None = None, env: dict | None = None) -> str:
+        """Git's stdout (text) for these arguments, run at the top folder; a failure raises GitError."""
         return run_git(list(args), self.root, input=input, env=env).decode()
 
     def tags(self, details: bool = True, patterns: list[str] | None = None) -> tuple[list[TagRecord], list[str]]:
@@ -141,9 +161,8 @@ class Git:
             out = _read_git(
                 ["for-each-ref", "--format=" + "%00".join(fields) + "%00", *(patterns or ["refs/tags"])], self.cwd
             )
-        except TrailError as err:
-            if "not a git repository" in str(err):
-                raise TrailError(f"not a git repository: {self.cwd.resolve()} (run `git init` first)") from None
+        except GitError:
+            Git.discover(self.cwd)  # outside a repository: say so; inside one, git's own message is clearer
             raise
         values = out.decode(errors="replace").split("\0")
         records, names = [], []
@@ -169,31 +188,27 @@ class Git:
 
     def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
         """Any objects (`REV`, `REV:PATH`, `REV^{tree}`) with one `git cat-file --batch`: (id, type, bytes)."""
-        unique = list(dict.fromkeys(specs))
-        if not unique:
-            return {}
+        unique, found, pos = list(dict.fromkeys(specs)), {}, 0
         if any("\n" in s for s in unique):
             raise TrailError("a revision or path with a newline cannot be read from git")
-        out = run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
-        found: dict[str, tuple[str, str, bytes] | None] = {}
-        pos = 0
-        for spec in unique:
+        out = (
+            run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
+            if unique
+            else b""
+        )
+        for spec in unique:  # each answer: `ID TYPE SIZE` and the bytes, or `SPEC missing` (a path may hold spaces)
             end = out.index(b"\n", pos)
-            header = out[pos:end].split(b" ")
-            pos = end + 1
-            if len(header) != 3 or header[1] not in (b"tree", b"blob", b"commit", b"tag") or not header[2].isdigit():
-                found[spec] = None
-                continue
-            size = int(header[2])
-            found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + size])
-            pos += size + 1
+            header, pos = out[pos:end].split(b" "), end + 1
+            ok = len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag") and header[2].isdigit()
+            found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + int(header[2])]) if ok else None
+            pos += int(header[2]) + 1 if ok else 0
         return found
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""
         try:
             out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-        except TrailError:
+        except GitError:
             raise NotFound(f"unknown revision {rev!r}") from None
         return out.strip()
 
@@ -245,12 +260,17 @@ class Git:
         return wanted
 
     def create_tags(self, tags: list[NewTag], not_before: int = 0) -> None:
-        """Create annotated tags all-or-nothing, each dated at least `not_before` (epoch seconds).
+        """Create annotated tags all-or-nothing, each dated at least `not_before` (epoch seconds); returns None.
 
         Tag objects are written first, then one `update-ref --stdin` transaction creates every
         ref or none; it also refuses a tag that appeared meanwhile (a racing writer).
         """
-        ident = self._committer_ident()
+        ident = self.identity(raw=True)
+        if ident is None:
+            raise TrailError(
+                "git does not know who you are: set it with "
+                "`git config user.name NAME` and `git config user.email EMAIL`"
+            )
         who, stamp, tz_offset = ident.rsplit(" ", 2)
         stamp = str(max(int(stamp), not_before, int(time.time())))
         lines = ["start"]
@@ -263,180 +283,117 @@ class Git:
         lines += ["prepare", "commit", ""]
         try:
             self.run("update-ref", "--stdin", input="\n".join(lines).encode())
-        except TrailError as err:
-            if "reference already exists" in str(err) or "cannot lock ref" in str(err):
+        except GitError:
+            if self.tag_targets([t.name for t in tags]):  # a racing writer created one of them first
                 names = ", ".join(t.name for t in tags)
                 raise TrailError(f"tag {names} already exists (someone registered it meanwhile?)") from None
             raise
 
-    def _committer_ident(self) -> str:
-        try:
-            return self.run("var", "GIT_COMMITTER_IDENT").strip()
-        except TrailError:
-            raise TrailError(
-                "git does not know who you are: set it with "
-                "`git config user.name NAME` and `git config user.email EMAIL`"
-            ) from None
+    def identity(self, raw: bool = False) -> str | None:
+        """`Name <email>` git writes into tags (with `raw`: plus its date), or None when git does not know who."""
+        proc = _spawn(["var", "GIT_COMMITTER_IDENT"], self.root)
+        if proc.returncode != 0:
+            return None
+        ident = proc.stdout.decode().strip()
+        return ident if raw else ident.rsplit(" ", 2)[0]
 
+    def work_tree_files(self) -> list[str]:
+        """Tracked and untracked-but-not-ignored files of the work tree."""
+        return [p for p in self.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0") if p]
 
-def init_repo(path: Path) -> Git:
-    """`git init` a new repository on branch main (for the demo's throwaway workspace)."""
-    run_git(["init", "--quiet", "--initial-branch=main", str(path)], cwd=path)
-    return Git(path.resolve())
+    def tracked(self, paths: list[str]) -> list[str]:
+        """Which of these paths git tracks."""
+        return [p for p in self.run("ls-files", "-z", "--", *paths).split("\0") if p]
 
+    # --- sharing: remotes, atomic pushes, tag fetches, blob-less copies of a remote's registry -------
 
-def tracked_files(git: Git) -> list[str]:
-    """Tracked and untracked-but-not-ignored files of the work tree."""
-    return [p for p in git.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0") if p]
+    def remote_url(self, remote: str) -> str:
+        """The fetch URL of a git remote, or a TrailError saying how to add it."""
+        proc = _spawn(["remote", "get-url", "--", remote], self.root, env=_NETWORK_ENV)
+        if proc.returncode != 0:
+            raise TrailError(f"no git remote {remote!r}: add one with `git remote add {remote} URL`")
+        return proc.stdout.decode().strip()
 
+    def push_atomic(self, remote: str, refs: list[str]) -> PushResult:
+        """Push refs (as themselves) in one `git push --atomic`; returns what was pushed, already there, rejected."""
+        args = ["push", "--atomic", "--porcelain", "--", remote, *(f"{r}:{r}" for r in refs)]
+        proc = _spawn(args, self.root, env=_NETWORK_ENV)
+        pushed, up_to_date, rejected = [], [], {}
+        for line in proc.stdout.decode(errors="replace").splitlines():
+            parts = line.split("\t")
+            if len(parts) < 3 or len(parts[0]) != 1:
+                continue
+            ref = parts[1].partition(":")[2] or parts[1]
+            if parts[0] == "=":
+                up_to_date.append(ref)
+            elif parts[0] == "!":
+                summary = re.match(r"\[([^\]]*)\](?:\s*\((.*)\))?", parts[2].strip())
+                rejected[ref] = (summary[2] or summary[1]) if summary else parts[2].strip()
+            else:
+                pushed.append(ref)
+        if proc.returncode != 0 and not rejected:
+            raise TrailError(f"git push to {remote} failed: {_first_error(proc.stderr)}")
+        return PushResult(pushed, up_to_date, rejected)
 
-def commit_all(git: Git, message: str) -> str:
-    """Stage everything and commit it; returns the new commit id."""
-    git.run("add", "--all")
-    git.run("commit", "--quiet", "--allow-empty", "-m", message)
-    return git.resolve_commit("HEAD")
+    def fetch_tags(self, remote: str, patterns: list[str]) -> None:
+        """Fetch tags matching `refs/tags/...` glob patterns, never overwriting a local tag; returns None."""
+        args = ["fetch", "--quiet", "--no-tags", "--", remote, *(f"{p}:{p}" for p in patterns)]
+        proc = _spawn(args, self.root, env=_NETWORK_ENV)
+        if proc.returncode != 0:
+            raise TrailError(f"git fetch from {remote} failed: {_first_error(proc.stderr)}")
 
+    def tag_targets(self, names: list[str]) -> dict[str, str]:
+        """The object id of each existing tag ref (the tag object for annotated tags)."""
+        if not names:
+            return {}
+        refs = (f"refs/tags/{n}" for n in names)
+        out = self.run("for-each-ref", "--format=%(refname:strip=2) %(objectname)", *refs)
+        return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
 
-# --- sharing: remotes, atomic pushes, tag fetches, blob-less copies of a remote's registry ----------
+    def delete_tag(self, name: str, expected: str) -> None:
+        """Delete a local tag, only if it still points where we expect (another writer may have moved it)."""
+        self.run("update-ref", "-d", f"refs/tags/{name}", expected)
 
-_NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
+    @staticmethod
+    def repo_kind(path: Path) -> str | None:
+        """'worktree' or 'bare' for a local git repository, None when `path` is not one."""
+        if not path.is_dir():
+            return None
+        proc = _spawn(["rev-parse", "--is-bare-repository"], path)
+        if proc.returncode != 0:
+            return None
+        return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
 
+    @classmethod
+    def fetch_registry_copy(cls, url: str, dest: Path, patterns: list[str], protocols: tuple[str, ...]) -> Git:
+        """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
 
-class PushResult(NamedTuple):
-    """What `git push --porcelain` said about each ref: updated, already there, or rejected (with why)."""
+        This reads a registry of any size without cloning its history: only the tag objects, the tagged
+        commits and their trees travel, and later the few blobs (dvc.yaml, dvc.lock, .dvc/config) we read.
+        """
+        if url.startswith("-"):
+            raise TrailError(f"invalid repository URL {url!r}")
+        dest.mkdir(parents=True, exist_ok=True)
+        run_git(["init", "--bare", "--quiet", str(dest)], cwd=dest)
+        git = cls(dest)
+        for key, value in (
+            ("core.repositoryformatversion", "1"),
+            ("extensions.partialClone", "origin"),
+            ("remote.origin.url", url),
+            ("remote.origin.promisor", "true"),
+            ("remote.origin.partialclonefilter", "blob:none"),
+            ("protocol.allow", "never"),  # the later blob fetches too: only the transports allowed here
+            *((f"protocol.{p}.allow", "always") for p in protocols),
+        ):
+            git.run("config", key, value)
+        refspecs = [f"+{p}:{p}" for p in patterns]
+        args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
+        proc = _spawn(args, dest, env={**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
+        if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
+            raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
+        return git
 
-    pushed: list[str]
-    up_to_date: list[str]
-    rejected: dict[str, str]
-
-
-def _run_status(args: list[str], cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    import subprocess
-
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,  # never read the user's stdin (`fd::0`)
-            capture_output=True,
-            env={**os.environ, **_NETWORK_ENV, **(env or {})},
-        )
-    except FileNotFoundError:
-        raise TrailError("git is not installed or not on PATH") from None
-
-
-def _first_error(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
-    return next((line for line in lines if line.startswith("fatal:")), lines[-1] if lines else "no detail")
-
-
-def remote_url(git: Git, remote: str) -> str:
-    """The fetch URL of a git remote, or a TrailError saying how to add it."""
-    proc = _run_status(["remote", "get-url", "--", remote], git.root)
-    if proc.returncode != 0:
-        raise TrailError(f"no git remote {remote!r}: add one with `git remote add {remote} URL`")
-    return proc.stdout.decode().strip()
-
-
-def push_atomic(git: Git, remote: str, refs: list[str]) -> PushResult:
-    """Push refs (as themselves) in one `git push --atomic`: all of them reach the remote or none does."""
-    proc = _run_status(["push", "--atomic", "--porcelain", "--", remote, *(f"{r}:{r}" for r in refs)], git.root)
-    pushed, up_to_date, rejected = [], [], {}
-    for line in proc.stdout.decode(errors="replace").splitlines():
-        parts = line.split("\t")
-        if len(parts) < 3 or len(parts[0]) != 1:
-            continue
-        ref = parts[1].partition(":")[2] or parts[1]
-        if parts[0] == "=":
-            up_to_date.append(ref)
-        elif parts[0] == "!":
-            summary = re.match(r"\[([^\]]*)\](?:\s*\((.*)\))?", parts[2].strip())
-            rejected[ref] = (summary[2] or summary[1]) if summary else parts[2].strip()
-        else:
-            pushed.append(ref)
-    if proc.returncode != 0 and not rejected:
-        raise TrailError(f"git push to {remote} failed: {_first_error(proc.stderr)}")
-    return PushResult(pushed, up_to_date, rejected)
-
-
-def fetch_tags(git: Git, remote: str, patterns: list[str]) -> None:
-    """Fetch tags matching `refs/tags/...` glob patterns, never overwriting a local tag."""
-    proc = _run_status(["fetch", "--quiet", "--no-tags", "--", remote, *(f"{p}:{p}" for p in patterns)], git.root)
-    if proc.returncode != 0:
-        raise TrailError(f"git fetch from {remote} failed: {_first_error(proc.stderr)}")
-
-
-def tag_targets(git: Git, names: list[str]) -> dict[str, str]:
-    """The object id of each existing tag ref (the tag object for annotated tags)."""
-    if not names:
-        return {}
-    out = git.run("for-each-ref", "--format=%(refname:strip=2) %(objectname)", *(f"refs/tags/{n}" for n in names))
-    return dict(line.split(" ", 1) for line in out.splitlines() if " " in line)
-
-
-def delete_tag(git: Git, name: str, expected: str) -> None:
-    """Delete a local tag, only if it still points where we expect (another writer may have moved it)."""
-    git.run("update-ref", "-d", f"refs/tags/{name}", expected)
-
-
-def repo_kind(path: Path) -> str | None:
-    """'worktree' or 'bare' for a local git repository, None when `path` is not one."""
-    if not path.is_dir():
-        return None
-    proc = _run_status(["rev-parse", "--is-bare-repository"], path)
-    if proc.returncode != 0:
-        return None
-    return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
-
-
-def fetch_registry_copy(url: str, dest: Path, patterns: list[str], protocols: tuple[str, ...]) -> Git:
-    """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
-
-    This reads a registry of any size without cloning its history: only the tag objects, the tagged
-    commits and their trees travel, and later the few blobs (dvc.yaml, dvc.lock, .dvc/config) we read.
-    """
-    if url.startswith("-"):
-        raise TrailError(f"invalid repository URL {url!r}")
-    dest.mkdir(parents=True, exist_ok=True)
-    run_git(["init", "--bare", "--quiet", str(dest)], cwd=dest)
-    git = Git(dest)
-    for key, value in (
-        ("core.repositoryformatversion", "1"),
-        ("extensions.partialClone", "origin"),
-        ("remote.origin.url", url),
-        ("remote.origin.promisor", "true"),
-        ("remote.origin.partialclonefilter", "blob:none"),
-        ("protocol.allow", "never"),  # the later blob fetches too: only the transports allowed here
-        *((f"protocol.{p}.allow", "always") for p in protocols),
-    ):
-        git.run("config", key, value)
-    refspecs = [f"+{p}:{p}" for p in patterns]
-    fetch = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
-    proc = _run_status(fetch, dest, env={"GIT_ALLOW_PROTOCOL": ":".join(protocols)})
-    if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
-        raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
-    return git
-
-
-def git_version() -> str:
-    return run_git(["version"], cwd=Path.cwd()).decode().strip().removeprefix("git version ")
-
-
-def identity(git: Git) -> str | None:
-    """`Name <email>` git would write into tags, or None when git does not know who you are."""
-    proc = _run_status(["var", "GIT_COMMITTER_IDENT"], git.root)
-    return proc.stdout.decode().rsplit(" ", 2)[0] if proc.returncode == 0 else None
-
-
-def tracked(git: Git, paths: list[str]) -> list[str]:
-    """Which of these paths git tracks."""
-    return [p for p in git.run("ls-files", "-z", "--", *paths).split("\0") if p]
-
-
-def init_bare(path: Path) -> None:
-    """A bare repository to push to (the demo's stand-in for a team's origin)."""
-    run_git(["init", "--quiet", "--bare", str(path)], cwd=path.parent)
-
-
-def add_remote(git: Git, name: str, url: str) -> None:
-    git.run("remote", "add", "--", name, url)
+    @staticmethod
+    def version() -> str:
+        """The installed git's version, like `2.43.0`."""
+        return run_git(["version"], cwd=Path.cwd()).decode().strip().removeprefix("git version ")

@@ -16,6 +16,7 @@ class FileHash(NamedTuple):
     nfiles: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The file and its hash (size and file count when known), JSON-shaped."""
         data: dict[str, Any] = {"path": self.path, "md5": self.md5}
         if self.size is not None:
             data["size"] = self.size
@@ -35,6 +36,7 @@ class StageLock(NamedTuple):
     params: dict[str, dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """The stage as `trail lineage --json` prints it."""
         return {
             "stage": self.name,
             "lockfile": self.lockfile,

@@ -1,4 +1,4 @@
-"""dvc.lock files read in batches: the parsed-edges cache under `.git/trail/`, every pipeline of a commit."""
+"""The dvc.lock cache under `.git/trail/`: parsed deps and outs by commit (commits never change)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import os
 import posixpath
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dvc_trail import dvcfiles, gitobjects, lineage, pipelines
+from dvc_trail import dvcfiles, lineage
 from dvc_trail.errors import TrailError
 from dvc_trail.lineage import StageLock
-from dvc_trail.project import Project
+from dvc_trail.shorthand import at
+
+if TYPE_CHECKING:
+    from dvc_trail.git import Git
 
 CACHE_FORMAT = 2  # 2: paths of stages with a `wdir` are relative to it
 
@@ -30,7 +33,7 @@ class LockCache:
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / "trail" / "locks-v1.json"  # same file; its `format` field says what entries mean
+        self.path = folder / "trail" / "locks-v1.json"  # one file; its `format` field says what entries mean
         self.entries: dict[str, Any] = {}
         self.dirty = False
         try:
@@ -63,6 +66,7 @@ class LockCache:
             return False
 
     def put(self, key: str, stages: dict[str, StageLock] | None) -> None:
+        """Remember the stages of a key (None: the commit has no such lock file); saved by `save`."""
         self.dirty = True
         self.entries[key] = (
             None
@@ -74,6 +78,7 @@ class LockCache:
         )
 
     def save(self) -> None:
+        """Write the cache atomically if it changed; a read-only repository just goes without."""
         if not self.dirty:
             return
         try:
@@ -87,13 +92,13 @@ class LockCache:
 
 
 def lock_edges(
-    project: Project, keys: list[tuple[str, str]]
+    git: Git, keys: list[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
     """Deps/outs of dvc.lock at many commits: cache first, the rest in one `git cat-file --batch`.
 
     Returns the stages per (commit, lockfile) and warnings for malformed files.
     """
-    cache = LockCache(project.git.git_dir())
+    cache = LockCache(git.git_dir())
     result: dict[tuple[str, str], dict[str, StageLock] | None] = {}
     missing = []
     for commit, lockfile in dict.fromkeys(keys):
@@ -104,11 +109,11 @@ def lock_edges(
             result[(commit, lockfile)] = cached  # type: ignore[assignment]
     warnings = []
     beside = {lf: posixpath.join(posixpath.dirname(lf), "dvc.yaml") for _, lf in missing}
-    blobs = project.git.read_blobs([f"{c}:{x}" for c, lf in missing for x in (lf, beside[lf])])
+    blobs = git.read_blobs([f"{c}:{x}" for c, lf in missing for x in (lf, beside[lf])])
     for commit, lockfile in missing:
         raw = blobs[f"{commit}:{lockfile}"]
         try:
-            where = f"{lockfile} at {commit[:7]}"
+            where = at(lockfile, commit)
             wdirs = _wdirs(blobs[f"{commit}:{beside[lockfile]}"], beside[lockfile], commit)
             stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where, wdirs)
         except TrailError as err:
@@ -125,36 +130,4 @@ def _wdirs(raw: bytes | None, dvcyaml: str, commit: str) -> dict[str, str]:
     """Stage `wdir`s of a dvc.yaml; parsed only when it has one (most have none)."""
     if raw is None or b"wdir" not in raw:
         return {}
-    where = f"{dvcyaml} at {commit[:7]}"
-    return dvcfiles.stage_wdirs(dvcfiles.load_yaml(raw, where), dvcyaml, where)
-
-
-def lockfile_for(name: str) -> str:
-    return dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
-
-
-def lockfiles(project: Project, commit: str, names: list[str]) -> list[str]:
-    """Every dvc.lock in a commit's tree, and those beside the dvc.yaml of each named artifact."""
-    found = gitobjects.find_files(project.git, [commit], lambda n: n == "dvc.lock")[commit]
-    return sorted({*found, *(lockfile_for(n) for n in names)})
-
-
-def commit_stages(
-    project: Project, commits: list[str], locks: list[str]
-) -> tuple[dict[str, dict[str, StageLock]], list[str]]:
-    """Each commit's stages from all the given dvc.lock files, in one graph (see `pipelines.merge`)."""
-    edges, warnings = lock_edges(project, [(c, lf) for c in dict.fromkeys(commits) for lf in locks])
-    return {c: pipelines.merge({lf: edges.get((c, lf)) for lf in locks}) for c in dict.fromkeys(commits)}, warnings
-
-
-def dvcfile_hashes(project: Project, wanted: list[tuple[str, str]]) -> dict[tuple[str, str], str]:
-    """(commit, path) -> the hash PATH.dvc records at that commit (`dvc add`, `dvc import`), where there is one."""
-    blobs = project.git.read_blobs([f"{c}:{p}.dvc" for c, p in wanted])
-    found = {}
-    for commit, path in wanted:
-        raw = blobs.get(f"{commit}:{path}.dvc")
-        if raw is not None:
-            out = dvcfiles.dvcfile_output(dvcfiles.load_yaml(raw, f"{path}.dvc at {commit[:7]}"), f"{path}.dvc")
-            if out is not None and out.path == path:
-                found[(commit, path)] = out.md5
-    return found
+    return dvcfiles.stage_wdirs(dvcfiles.load_blob(raw, dvcyaml, commit), dvcyaml, at(dvcyaml, commit))

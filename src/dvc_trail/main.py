@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import sys
 
 
@@ -24,6 +23,7 @@ def _fast_ls(args: list[str]) -> tuple[str, bool, bool] | None:
 
 def main() -> None:
     # A short-lived process that builds many small objects (one per tag): collect garbage 70x less often.
+    """Run `trail`: the fast `ls` path without Typer, everything else through the cli package."""
     gc.set_threshold(50_000, 20, 20)
     fast = _fast_ls(sys.argv[1:])
     if fast is None:
@@ -31,30 +31,13 @@ def main() -> None:
 
         typer_main()
         return
-    from dvc_trail import render
-    from dvc_trail.errors import TrailError
+    from dvc_trail import plain
+    from dvc_trail.edge import ErrorEdge
     from dvc_trail.git import Git
     from dvc_trail.project import Project
 
     repo, as_json, include_deprecated = fast
-    try:
+    with ErrorEdge(hint="rerun as `trail --verbose ls` for the traceback"):
         registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
-        render.print_json(registry) if as_json else render.registry_table(registry)
+        plain.print_json(registry) if as_json else plain.registry_table(registry)
         sys.stdout.flush()
-    except TrailError as err:
-        _exit(str(err), err.exit_code)
-    except KeyboardInterrupt:
-        _exit("interrupted", 130)
-    except BrokenPipeError:  # `trail ls | head`: the reader left, nothing to report
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(0)
-    except Exception as err:  # noqa: BLE001 - the edge, as cli.handled: a bug exits 3 in one line
-        _exit(f"internal error: {type(err).__name__}: {err} (rerun as `trail --verbose ls` for the traceback)", 3)
-
-
-def _exit(message: str, code: int) -> None:
-    from dvc_trail.errors import mask_secrets
-    from dvc_trail.escapes import for_terminal
-
-    sys.stderr.write(f"trail: error: {for_terminal(mask_secrets(message))}\n")
-    sys.exit(code)

@@ -31,6 +31,7 @@ def pick_metric(rows: list[dict[str, Any]], metric: str | None) -> str:
 
 
 def svg(name: str, rows: list[dict[str, Any]], metric: str) -> str:
+    """A self-contained SVG line chart of METRIC over the versions in ROWS, stage holders marked."""
     path, key = metric.split(":", 1)
     points = [(r, r["metrics"].get(path, {}).get(key)) for r in rows]
     values = [v for _, v in points if isinstance(v, int | float)]

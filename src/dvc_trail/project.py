@@ -16,9 +16,10 @@ from dvc_trail.registry import (
     RegistryState,
     VersionState,
     build_state,
+    listing,
+    lookup,
     parse_ref,
     require_version_ref,
-    resolve,
 )
 from dvc_trail.tags import Action
 
@@ -49,10 +50,12 @@ class Project:
 
     @classmethod
     def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+        """The registry of the repository containing PATH."""
         return cls(Git.discover(path), details)
 
     @cached_property
     def state(self) -> RegistryState:
+        """The registry state from every tag (read once, with one for-each-ref)."""
         records, names = self.git.tags(self.details)
         self.tag_names = set(names)
         return build_state(records, names)
@@ -75,30 +78,14 @@ class Project:
 
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
-        every = {name: artifact.stage_holders() for name, artifact in self.state.artifacts.items()}
-        stages = self.allowed_stages()  # as gto: the stages in .gto, else every stage in use
-        if stages is None:
-            stages = sorted({s for holders in every.values() for s in holders})  # deprecated artifacts count too
-        result = {}
-        for name, artifact in self.state.artifacts.items():
-            if not (artifact.is_active or include_deprecated):
-                continue
-            latest, holders = artifact.latest(), every[name]
-            result[name] = {
-                "version": latest.version if latest else None,
-                "stage": {s: holders[s].version if s in holders else None for s in stages},
-                "registered": True,
-                "active": artifact.is_active,
-            }
-        return result
+        return listing(self.state, self.allowed_stages(), include_deprecated)
 
     def versions(self, name: str, include_inactive: bool = False) -> list[dict[str, Any]]:
         """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
+        from dvc_trail import gitobjects
         from dvc_trail.versions import version_list
 
         artifact = self.artifact_state(name)
-        from dvc_trail import gitobjects
-
         found = gitobjects.commits(self.git, [v.commit for v in artifact.versions])
         return version_list(artifact, found, include_inactive)
 
@@ -118,9 +105,10 @@ class Project:
             raise TrailError("malformed .gto: `stages` must be a list of names")
         return stages
 
-    def resolve(self, ref: str) -> tuple[ArtifactState, VersionState]:
+    def lookup(self, ref: str) -> tuple[ArtifactState, VersionState]:
+        """The artifact and the version a reference (`NAME`, `NAME@vX.Y.Z`, `NAME#STAGE`) points at now."""
         parsed = parse_ref(ref)
-        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
 
     def history(self, name: str | None = None, ascending: bool = False) -> list[dict]:
         """Registry events, newest first, in `gto history --json`'s shape."""
@@ -163,16 +151,16 @@ class Project:
         """
         from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
         from dvc_trail.revisions import Revision, RevisionReader
+        from dvc_trail.shorthand import at, short
 
-        short = commit[:7]
         reader = RevisionReader(self.git)
-        revision = Revision(label or short, commit)
+        revision = Revision(label or short(commit), commit)
         (data,) = reader.read([revision], params=False, fetch=fetch, metrics=with_metrics)
         decl = data.artifacts().get(name)
         output = data.outputs().get(decl.path) if decl is not None else None
         lockfile = output.source if output and output.source.endswith("dvc.lock") else None
         lockfile = lockfile or dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
-        params = dvcfiles.lock_params(data.locks.get(lockfile), f"{lockfile} at {short}")
+        params = dvcfiles.lock_params(data.locks.get(lockfile), at(lockfile, commit))
         return Snapshot(commit, decl, output, data.metrics, params, data.unreadable)
 
     def show(self, ref: str, fetch: bool = False) -> dict:
@@ -180,7 +168,7 @@ class Project:
 
         `unreadable` lists the declared metrics files that could not be read (not in the local DVC cache).
         """
-        artifact, version = self.resolve(ref)
+        artifact, version = self.lookup(ref)
         snap = self.snapshot(artifact.name, version.commit, fetch=fetch, label=f"{artifact.name}@{version.version}")
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
@@ -238,9 +226,11 @@ class Project:
         if artifact is not None:
             existing = next((v for v in artifact.versions if v.commit == commit and not v.discovered), None)
             if existing is not None:  # gto's rule: one version per commit, deregistered ones included
+                from dvc_trail.shorthand import short
+
                 state = "registered" if existing.is_active else "deregistered"
                 raise TrailError(
-                    f"{name}@{existing.version} is already {state} at {commit[:7]} (one version per commit)"
+                    f"{name}@{existing.version} is already {state} at {short(commit)} (one version per commit)"
                 )
         version = version or self._next_version(artifact, bump or "patch")
         tag = tags.register_tag(name, version)
@@ -249,6 +239,7 @@ class Project:
         return self._write(artifact, tag, commit, message or tags.message(Action.REGISTER, name, version))
 
     def assign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag a stage assignment of a registered version; returns the tag."""
         tags.validate_stage(stage)
         allowed = self.allowed_stages()
         if allowed is not None and stage not in allowed:
@@ -262,6 +253,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def unassign(self, ref: str, stage: str, message: str | None = None) -> str:
+        """Tag the removal of a stage from a version; returns the tag."""
         tags.validate_stage(stage)
         artifact, version = self._registered(ref)
         if stage not in version.active_stages():
@@ -271,6 +263,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deregister(self, ref: str, message: str | None = None) -> str:
+        """Tag the withdrawal of a version; returns the tag."""
         artifact, version = self._registered(ref)
         tag = tags.deregister_tag(artifact.name, version.version)
         if tag in self.tag_names:
@@ -279,6 +272,7 @@ class Project:
         return self._write(artifact, tag, version.commit, message or default)
 
     def deprecate(self, name: str, message: str | None = None) -> str:
+        """Tag the deprecation of an artifact; returns the tag."""
         artifact = self.state.artifact(tags.validate_name(name))
         if not artifact.is_active:
             raise TrailError(f"{name} is already deprecated")
@@ -290,7 +284,7 @@ class Project:
 
     def _registered(self, ref: str) -> tuple[ArtifactState, VersionState]:
         parsed = require_version_ref(ref)
-        return self.state.artifact(parsed.name), resolve(self.state, parsed)
+        return self.state.artifact(parsed.name), lookup(self.state, parsed)
 
     def _next_version(self, artifact: ArtifactState | None, part: str) -> str:
         """Bump the highest version ever registered (deregistered ones too, so tags never collide)."""
@@ -309,12 +303,6 @@ class Project:
     def _require_dvc(self) -> None:
         if not (self.git.root / ".dvc").is_dir():
             raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
-
-
-def _parse(data: bytes | None, where: str) -> Any:
-    from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
-
-    return None if data is None else dvcfiles.load_yaml(data, where)
 
 
 def _output_dict(output: Output | None) -> dict | None:

@@ -2,17 +2,84 @@
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail import dvcfiles, lineage, pipelines
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import StageLock
-from dvc_trail.lockcache import commit_stages, dvcfile_hashes, lockfile_for, lockfiles
 from dvc_trail.project import Project
-from dvc_trail.registry import ArtifactState, VersionState, parse_ref, resolve
+from dvc_trail.registry import ArtifactState, VersionState, lookup, parse_ref
+from dvc_trail.shorthand import at, short
+from dvc_trail.stagegraphs import commit_stages, dvcfile_hashes, lockfiles
 from dvc_trail.tags import is_semver, semver_key, validate_name
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """What produced a version: its upstream stages and leaf inputs (JSON-shaped), and the stage chain itself."""
+
+    name: str
+    version: str | None
+    commit: str
+    path: str
+    md5: str | None
+    stages: list[dict[str, Any]]
+    inputs: list[dict[str, Any]]
+    author: str | None
+    author_email: str | None
+    created_at: str | None
+    chain: list[StageLock] = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The lineage as `trail lineage --json` prints it."""
+        return {
+            "name": self.name,
+            "version": self.version,
+            "commit": self.commit,
+            "path": self.path,
+            "md5": self.md5,
+            "stages": self.stages,
+            "inputs": self.inputs,
+            "author": self.author,
+            "author_email": self.author_email,
+            "created_at": self.created_at,
+        }
+
+
+@dataclass(frozen=True)
+class LineageChanges:
+    """Why two versions differ upstream: each changed command, param, dependency or output."""
+
+    ref: str
+    vs: str
+    commit: str
+    vs_commit: str
+    changes: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The changes as `trail lineage REF --vs OTHER --json` prints them."""
+        return {
+            "ref": self.ref,
+            "vs": self.vs,
+            "commit": self.commit,
+            "vs_commit": self.vs_commit,
+            "changes": self.changes,
+        }
+
+
+@dataclass(frozen=True)
+class Impact:
+    """The registered versions built from some data, the commits skipped as unreadable, and the hash searched."""
+
+    matches: list[dict[str, Any]]
+    warnings: list[str]
+    md5: str
+
+
+def lockfile_for(name: str) -> str:
+    """The dvc.lock that records an artifact's stages (beside its dvc.yaml)."""
+    return dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
 
 
 @dataclass(frozen=True)
@@ -32,7 +99,7 @@ def target(project: Project, ref: str) -> Target:
         validate_name(name)
         return Target(name, project.git.resolve_commit(rest), None, project.state.artifacts.get(name))
     parsed = parse_ref(ref)
-    version = resolve(project.state, parsed)
+    version = lookup(project.state, parsed)
     return Target(parsed.name, version.commit, version, project.state.artifact(parsed.name))
 
 
@@ -48,7 +115,7 @@ def registered_hashes(
         if name == skip or name not in decls:
             continue
         wanted += [(name, v) for v in artifact.active_versions()]
-    stages, _ = commit_stages(project, [v.commit for _, v in wanted], locks)
+    stages, _ = commit_stages(project.git, [v.commit for _, v in wanted], locks)
     index: dict[tuple[str, str], list[str]] = {}
     no_stage = []
     for name, version in wanted:
@@ -58,38 +125,35 @@ def registered_hashes(
             no_stage.append((name, version))
         for md5 in md5s:
             index.setdefault((path, md5), []).append(f"{name}@{version.version}")
-    added = dvcfile_hashes(project, [(v.commit, decls[n].path) for n, v in no_stage])
+    added = dvcfile_hashes(project.git, [(v.commit, decls[n].path) for n, v in no_stage])
     for name, version in no_stage:
         if (found := added.get((version.commit, decls[name].path))) is not None:
             index.setdefault((decls[name].path, found), []).append(f"{name}@{version.version}")
     return index
 
 
-def lineage_of(project: Project, ref: str) -> dict[str, Any]:
-    """Everything upstream of a version, from dvc.lock and dvc.yaml at its commit, without checkout."""
+def lineage_of(project: Project, ref: str) -> Lineage:
+    """Everything upstream of a version, from dvc.yaml and dvc.lock at its commit, without checkout."""
     from dvc_trail.revisions import Revision, RevisionReader
 
     t = target(project, ref)
     dvcfile, lockfile = dvcfiles.dvcfile_for(t.name), lockfile_for(t.name)
-    short = t.commit[:7]
-    (data,) = RevisionReader(project.git).read([Revision(short, t.commit)], params=False, metrics=False)
+    (data,) = RevisionReader(project.git).read([Revision(short(t.commit), t.commit)], params=False, metrics=False)
     if dvcfile not in data.dvcyamls:
-        raise NotFound(f"no {dvcfile} at {short}")
+        raise NotFound(f"no {at(dvcfile, t.commit)}")
     decls = data.artifacts()
     decl = decls.get(t.name)
     if decl is None:
-        raise NotFound(f"artifact {t.name!r} is not declared in {dvcfile} at {short}")
-    parsed = {}
-    for path, doc in data.locks.items():
-        where = f"{path} at {short}"
-        parsed[path] = lineage.parse_lock(doc, path, where, data.wdirs(path))
+        raise NotFound(f"artifact {t.name!r} is not declared in {at(dvcfile, t.commit)}")
+    parsed = {lf: lineage.parse_lock(doc, lf, at(lf, t.commit), data.wdirs(lf)) for lf, doc in data.locks.items()}
     stages = pipelines.merge(parsed, lockfile)
     chain = lineage.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
     if not chain and lockfile not in data.lock_texts and not _has_dvcfile(project, t.commit, decl.path):
         raise TrailError(
-            f"no dvc.lock at {short} ({lockfile} is missing) and no {decl.path}.dvc: nothing records how it was made"
+            f"no dvc.lock at {short(t.commit)} ({lockfile} is missing) and no {decl.path}.dvc: "
+            "nothing records how it was made"
         )
     index = registered_hashes(project, decls, t.name, sorted({*data.lock_texts, lockfile}))
     inputs = describe_inputs(project, t.commit, leaves, index)
@@ -98,27 +162,18 @@ def lineage_of(project: Project, ref: str) -> dict[str, Any]:
         own_md5 = dvc_out["md5"] if dvc_out else None
     else:
         own_md5 = own.md5
-    result: dict[str, Any] = {
-        "name": t.name,
-        "version": t.version.version if t.version else None,
-        "commit": t.commit,
-        "path": decl.path,
-        "md5": own_md5,
-        "stages": [_named(s.to_dict(), index) for s in chain],
-        "inputs": inputs,
-    }
+    author: str | None
+    email: str | None
+    created: str | None
     if t.version is not None:
         event = t.version.authoring_event
-        result.update(author=event.author, author_email=event.author_email, created_at=event.created_at.isoformat())
+        author, email, created = event.author, event.author_email, event.created_at.isoformat()
     else:
         info = project.git.commit_infos([t.commit]).get(t.commit)
-        result.update(
-            author=info.author if info else None,
-            author_email=info.email if info else None,
-            created_at=info.date if info else None,
-        )
-    result["_chain"] = chain
-    return result
+        author, email, created = (info.author, info.email, info.date) if info else (None, None, None)
+    stage_dicts = [_named(s.to_dict(), index) for s in chain]
+    version = t.version.version if t.version else None
+    return Lineage(t.name, version, t.commit, decl.path, own_md5, stage_dicts, inputs, author, email, created, chain)
 
 
 def _named(stage: dict[str, Any], index: dict[tuple[str, str], list[str]]) -> dict[str, Any]:
@@ -145,7 +200,7 @@ def describe_inputs(
         entry: dict[str, Any] = {"path": leaf.path, "md5": leaf.md5, "kind": "file"}
         raw = blobs.get(f"{commit}:{leaf.path}.dvc")
         if raw is not None:
-            doc = dvcfiles.load_yaml(raw, f"{leaf.path}.dvc at {commit[:7]}")
+            doc = dvcfiles.load_blob(raw, f"{leaf.path}.dvc", commit)
             out = dvcfiles.dvcfile_output(doc, f"{leaf.path}.dvc")
             entry["md5"] = entry["md5"] or (out.md5 if out else None)
             source = next(
@@ -177,29 +232,29 @@ def _version_key(ref: str) -> tuple:
     return (name, semver_key(version))
 
 
-def compare_lineage(project: Project, ref: str, other: str) -> dict[str, Any]:
+def compare_lineage(project: Project, ref: str, other: str) -> LineageChanges:
     """Why two versions differ upstream: commands, params, data and code hashes."""
     new, old = lineage_of(project, ref), lineage_of(project, other)
-    found = lineage.changes(old.pop("_chain"), new.pop("_chain"))
-    names = {(i["path"], i["md5"]): i.get("versions") for i in old["inputs"] + new["inputs"]}
+    found = lineage.changes(old.chain, new.chain)
+    names = {(i["path"], i["md5"]): i.get("versions") for i in old.inputs + new.inputs}
     for info in (old, new):
         names.update(
-            {(d["path"], d["md5"]): d["versions"] for s in info["stages"] for d in s["deps"] if d.get("versions")}
+            {(d["path"], d["md5"]): d["versions"] for s in info.stages for d in s["deps"] if d.get("versions")}
         )
     for change in found:
         if change["kind"] == "dep":
             change["old_versions"] = names.get((change["path"], change["old"])) or []
             change["new_versions"] = names.get((change["path"], change["new"])) or []
-    return {"ref": ref, "vs": other, "commit": new["commit"], "vs_commit": old["commit"], "changes": found}
+    return LineageChanges(ref, other, new.commit, old.commit, found)
 
 
 def impact(
     project: Project, path: str, md5: str | None = None, rev: str | None = None, stage: str | None = None
-) -> tuple[list[dict[str, Any]], list[str], str]:
+) -> Impact:
     """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD).
 
-    `md5` may be any unambiguous prefix (7+ hex digits, either case, `.dir` optional). Returns the matches,
-    warnings about unreadable commits, and the hash searched for.
+    `md5` may be any unambiguous prefix (7+ hex digits, either case, `.dir` optional); the lineage of each
+    version spans every pipeline of its commit (the dvc.lock files present at HEAD or `rev`).
     """
     path = dvcfiles.join("", path.strip("/"))
     if md5 is not None:
@@ -210,17 +265,15 @@ def impact(
     head = project.git.resolve_commit(rev or "HEAD")
     decls = _declarations(project, head, artifacts)
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
-    locks = lockfiles(project, head, list(artifacts))
-    stages, warnings = commit_stages(project, [head, *(v.commit for _, v in versions)], locks)
+    locks = lockfiles(project.git, head, [lockfile_for(n) for n in artifacts])
+    stages, warnings = commit_stages(project.git, [head, *(v.commit for _, v in versions)], locks)
     at_head = _stage_hash(stages[head], path)
     dvc_files = [(v.commit, path) for n, v in versions if decls[n].path == path]
-    added = dvcfile_hashes(project, dvc_files + ([(head, path)] if at_head is None else []))
+    added = dvcfile_hashes(project.git, dvc_files + ([(head, path)] if at_head is None else []))
     if md5 is None:
         wanted = at_head or added.get((head, path))
         if wanted is None:
-            raise NotFound(
-                f"no hash for {path} at {head[:7]}: not a dependency or output in dvc.lock, and no {path}.dvc"
-            )
+            raise NotFound(f"no hash for {at(path, head)}: not a dependency or output in dvc.lock, and no {path}.dvc")
     else:
         known = {f.md5 for st in stages.values() for s in st.values() for f in (*s.deps, *s.outs) if f.path == path}
         known |= set(added.values())
@@ -229,16 +282,16 @@ def impact(
     holders = {n: project.state.artifacts[n].stage_holders() for n in {n for n, _ in versions}}
     producers: dict[str, lineage.Producers] = {}  # artifacts registered at one commit share it
     for name, version in versions:
-        commit_graph = stages[version.commit]
+        graph = stages[version.commit]
         if version.commit not in producers:
-            producers[version.commit] = lineage.Producers(commit_graph)
-        chain = lineage.upstream(commit_graph, decls[name].path, producers[version.commit])
+            producers[version.commit] = lineage.Producers(graph)
+        chain = lineage.upstream(graph, decls[name].path, producers[version.commit])
         if lineage.uses(chain, path, wanted) or added.get((version.commit, path)) == wanted:
             held = sorted(s for s, v in holders[name].items() if v is version)
             if stage is None or stage in held:
                 matches.append({"name": name, "version": version.version, "commit": version.commit, "stages": held})
     matches.sort(key=lambda m: (str(m["name"]), semver_key(str(m["version"]))))
-    return matches, warnings, wanted
+    return Impact(matches, warnings, wanted)
 
 
 def _declarations(
@@ -250,8 +303,7 @@ def _declarations(
     for f in files:
         raw = blobs[f"{commit}:{f}"]
         if raw is not None:
-            where = f"{f} at {commit[:7]}"
-            decls.update(dvcfiles.parse_artifacts(dvcfiles.load_yaml(raw, where), f, where))
+            decls.update(dvcfiles.parse_artifacts(dvcfiles.load_blob(raw, f, commit), f, at(f, commit)))
     return decls
 
 
@@ -260,22 +312,17 @@ def _stage_hash(stages: dict[str, StageLock], path: str) -> str | None:
     return next((f.md5 for s in stages.values() for f in (*s.deps, *s.outs) if f.path == path and f.md5), None)
 
 
-def warn(messages: list[str]) -> None:
-    for message in messages:
-        sys.stderr.write(f"trail: warning: skipped {message}\n")
-
-
-def upstream_summary(project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None) -> list[str]:
-    """For a PR report: what changed upstream of each artifact whose content changed between two commits."""
-    from dvc_trail.render import change_lines
-
+def upstream_changes(
+    project: Project, changed: list[dict[str, Any]], old: str | None, new: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """For a PR report: artifact name -> what changed upstream of it, for each artifact whose content changed."""
     if old is None or new is None:
-        return []
-    lines = []
+        return {}
+    found = {}
     for artifact in changed:
         try:
             result = compare_lineage(project, f"{artifact['name']}@{new}", f"{artifact['name']}@{old}")
         except TrailError:
             continue
-        lines += [f"`{artifact['name']}` {line}" for line in change_lines(result["changes"])]
-    return lines
+        found[artifact["name"]] = result.changes
+    return found

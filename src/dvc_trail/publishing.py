@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
-from dvc_trail import dvc, git
+from dvc_trail import dvc
 from dvc_trail.dvc import DataObject, MissingManifest
 from dvc_trail.errors import NotFound, TrailError
 from dvc_trail.project import Project
@@ -55,14 +55,14 @@ def publish(
     With `create` (`register --push`, `assign --push`), the tag is written first, once the git remote is known
     to exist; `ref` may then be None for the version that tag registered.
     """
-    git.remote_url(project.git, git_remote)  # fail before writing a tag or a long upload, not after
+    project.git.remote_url(git_remote)  # fail before writing a tag or a long upload, not after
     tag = create(project) if create else None
     if ref is None:
         parsed = parse_tag(tag or "")
         if parsed is None or parsed.version is None:
             raise TrailError(f"no version to publish for tag {tag!r}")
         ref = f"{parsed.name}@{parsed.version}"
-    artifact, version = project.resolve(ref)
+    artifact, version = project.lookup(ref)
     target = version_data(project, artifact, version)
     label, objects, uploaded = upload(project, target, remote, progress)
     result = PublishResult(target.ref, label, objects, uploaded, git_remote, target.commit, tag=tag)
@@ -115,7 +115,7 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
     """One atomic push of the version's tags; a stage tag someone took meanwhile is renumbered once."""
     for attempt in range(2):
         events = _find(project, name, version).events
-        push = git.push_atomic(project.git, git_remote, [f"refs/tags/{e.tag}" for e in events])
+        push = project.git.push_atomic(git_remote, [f"refs/tags/{e.tag}" for e in events])
         if not push.rejected:
             result.pushed = [r.removeprefix("refs/tags/") for r in push.pushed]
             result.up_to_date = [r.removeprefix("refs/tags/") for r in push.up_to_date]
@@ -142,10 +142,10 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
 
 def _take_remote_tags(project: Project, name: str, taken: list[str], git_remote: str, result: PublishResult) -> None:
     """Drop our local tags that lost the race, fetch the artifact's tags from the remote, reload the registry."""
-    for tag, oid in git.tag_targets(project.git, taken).items():
-        git.delete_tag(project.git, tag, oid)
+    for tag, oid in project.git.tag_targets(taken).items():
+        project.git.delete_tag(tag, oid)
     try:
-        git.fetch_tags(project.git, git_remote, tag_globs(name))
+        project.git.fetch_tags(git_remote, tag_globs(name))
     except TrailError as err:
         result.notes.append(f"some local tags of {name} differ from {git_remote}'s and were kept ({err})")
     project.refresh()

@@ -65,6 +65,7 @@ class Event(NamedTuple):
 
     @property
     def order(self) -> tuple[int, int]:
+        """The replay order: tag date, then position in the replay."""
         return (self.timestamp, self.seq)
 
     def to_dict(self) -> dict:
@@ -103,18 +104,23 @@ class VersionState:
         self.stage_events: dict[str, list[Event]] = {}
 
     def __repr__(self) -> str:
-        return f"VersionState({self.artifact}@{self.version} at {self.commit[:7]})"
+        from dvc_trail.shorthand import short
+
+        return f"VersionState({self.artifact}@{self.version} at {short(self.commit)})"
 
     @property
     def discovered(self) -> bool:
+        """Whether the version is only a commit holding stages (no version tag)."""
         return not (self.registrations or self.deregistrations)
 
     @property
     def is_registered(self) -> bool:
+        """Whether a registration tag names this version."""
         return bool(self.registrations)
 
     @property
     def is_active(self) -> bool:
+        """Whether the version counts: registered and not deregistered since."""
         direct = self.registrations + self.deregistrations
         if direct:
             return max(direct, key=lambda e: e.order).action is Action.REGISTER
@@ -122,16 +128,19 @@ class VersionState:
 
     @property
     def authoring_event(self) -> Event:
+        """The event that made the version: its newest registration, else its newest event."""
         if self.registrations:
             return _latest(self.registrations)
         return _latest(self.events)
 
     @property
     def created_at(self) -> datetime:
+        """When the version was made (the date of its authoring event)."""
         return self.authoring_event.created_at
 
     @property
     def events(self) -> list[Event]:
+        """Every event of the version, in time order."""
         events = self.registrations + self.deregistrations
         events += [e for evs in self.stage_events.values() for e in evs]
         return sorted(events, key=lambda e: e.order)
@@ -158,6 +167,7 @@ class ArtifactState:
 
     @property
     def is_active(self) -> bool:
+        """Whether the artifact is listed: it has events and the newest is not a deprecation."""
         return bool(self.events) and _latest(self.events).action is not Action.DEPRECATE
 
     def active_versions(self, include_unregistered: bool = False) -> list[VersionState]:
@@ -168,6 +178,7 @@ class ArtifactState:
         return registered[::-1] + bare[::-1]
 
     def latest(self) -> VersionState | None:
+        """The highest active registered version, or None."""
         versions = self.active_versions()
         return versions[0] if versions else None
 
@@ -182,9 +193,11 @@ class ArtifactState:
         return holders
 
     def stages_of(self, version: VersionState) -> list[str]:
+        """The stages a version holds now, sorted."""
         return sorted(s for s, v in self.stage_holders().items() if v is version)
 
     def find(self, version: str) -> VersionState | None:
+        """The registered version named VERSION, or None."""
         for v in self.versions:
             if v.version == version and v.is_registered:
                 return v
@@ -199,6 +212,7 @@ class RegistryState:
         self.counters: dict[str, int] = {}
 
     def artifact(self, name: str) -> ArtifactState:
+        """The artifact named NAME, or a NotFound listing the known ones."""
         try:
             return self.artifacts[name]
         except KeyError:
@@ -323,7 +337,7 @@ def parse_ref(ref: str) -> Ref:
     return Ref(validate_name(ref))
 
 
-def resolve(state: RegistryState, ref: Ref) -> VersionState:
+def lookup(state: RegistryState, ref: Ref) -> VersionState:
     """The version a reference points at now, or a NotFound naming what is missing."""
     artifact = state.artifact(ref.name)
     if ref.version:
@@ -342,6 +356,28 @@ def resolve(state: RegistryState, ref: Ref) -> VersionState:
     if latest is None:
         raise NotFound(f"{ref.name} has no active registered version")
     return latest
+
+
+def listing(state: RegistryState, stages: list[str] | None, include_deprecated: bool = False) -> dict[str, dict]:
+    """The registry as `gto show --json` prints it: each artifact's latest version and stage holders.
+
+    `stages` are the stages to list (gto's `.gto` list); None lists every stage in use, deprecated artifacts' too.
+    """
+    every = {name: artifact.stage_holders() for name, artifact in state.artifacts.items()}
+    if stages is None:
+        stages = sorted({s for holders in every.values() for s in holders})
+    result = {}
+    for name, artifact in state.artifacts.items():
+        if not (artifact.is_active or include_deprecated):
+            continue
+        latest, holders = artifact.latest(), every[name]
+        result[name] = {
+            "version": latest.version if latest else None,
+            "stage": {s: holders[s].version if s in holders else None for s in stages},
+            "registered": True,
+            "active": artifact.is_active,
+        }
+    return result
 
 
 def require_version_ref(ref: str) -> Ref:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import TYPE_CHECKING, Any
 
 from dvc_trail.escapes import for_terminal
+from dvc_trail.plain import print_json, registry_table
+from dvc_trail.shorthand import at, short
 
 if TYPE_CHECKING:
+    from dvc_trail.compare import Comparison
+    from dvc_trail.provenance import Lineage, LineageChanges
+    from dvc_trail.publishing import PublishResult
     from dvc_trail.verifying import VerifyResult
 
-
-def print_json(data: Any) -> None:
-    from dvc_trail.secrets import mask_secrets
-
-    sys.stdout.write(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str)) + "\n")
+__all__ = ["print_json", "registry_table"]  # re-exported: commands print everything through this module
 
 
 def _console():
@@ -46,26 +46,6 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
     return table
 
 
-def registry_table(registry: dict[str, dict]) -> None:
-    """Plain aligned columns, no rich: `trail ls` stays as fast as its JSON."""
-    if not registry:
-        print("No artifacts registered yet: run `trail register NAME`.")
-        return
-    stages = sorted({s for a in registry.values() for s in a["stage"]})
-    rows = [
-        [
-            name + ("" if a["active"] else " (deprecated)"),
-            a["version"] or "-",
-            *(a["stage"].get(s) or "-" for s in stages),
-        ]
-        for name, a in sorted(registry.items())
-    ]
-    header = ["name", "latest", *(f"#{s}" for s in stages)]
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    for row in [header, *rows]:
-        sys.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() + "\n")
-
-
 def _safe(value: Any) -> str:
     """Repository text for a rich markup line: controls dropped, markup escaped."""
     from rich.markup import escape
@@ -74,6 +54,7 @@ def _safe(value: Any) -> str:
 
 
 def version_details(info: dict) -> None:
+    """Print `trail show` for people: identity, hash, metadata, then metric and param tables."""
     console = _console()
     decl = info["artifact"] or {}
     meta = decl.get("meta") or {}
@@ -102,6 +83,7 @@ def version_details(info: dict) -> None:
 
 
 def history_table(events: list[dict]) -> None:
+    """Print registry events as a table, newest first."""
     if not events:
         print("No registry events.")
         return
@@ -112,7 +94,7 @@ def history_table(events: list[dict]) -> None:
             e["event"],
             e["version"],
             e["stage"],
-            e["commit"][:7],
+            short(e["commit"]),
             e["ref"],
         ]
         for e in events
@@ -126,8 +108,9 @@ def _plain(value: Any) -> str:
     return str(value)
 
 
-def diff_tables(comparison: Any) -> None:
-    from dvc_trail import diff as core
+def diff_tables(comparison: Comparison) -> None:
+    """Print the metric and param changes of a comparison as tables, then each gate's verdict."""
+    from dvc_trail import diff
 
     console = _console()
     old, new = comparison.old.revision.label, comparison.new.revision.label
@@ -140,7 +123,7 @@ def diff_tables(comparison: Any) -> None:
             console.print(f"No {title} changed between {old} and {new}.")
             continue
         rows = [
-            [path, key, core.format_number(e["old"]), core.format_number(e["new"]), core.format_change(e)]
+            [path, key, diff.format_number(e["old"]), diff.format_number(e["new"]), diff.format_change(e)]
             for path, keys in values.items()
             for key, e in keys.items()
         ]
@@ -150,19 +133,21 @@ def diff_tables(comparison: Any) -> None:
 
 
 def trend_table(name: str, rows: list[dict]) -> None:
+    """Print each version's metrics as one table row."""
     keys = sorted({f"{p}:{k}" for r in rows for p, flat in r["metrics"].items() for k in flat})
-    short = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
+    column = {k: k.split(":", 1)[1] if len({x.split(":", 1)[1] for x in keys}) == len(keys) else k for k in keys}
     table_rows = []
     for r in rows:
         values = {f"{p}:{k}": v for p, flat in r["metrics"].items() for k, v in flat.items()}
-        table_rows.append([r["version"], ", ".join(r["stages"]), r["commit"][:7], *(values.get(k) for k in keys)])
+        table_rows.append([r["version"], ", ".join(r["stages"]), short(r["commit"]), *(values.get(k) for k in keys)])
     _console().print(
-        _table(f"{name}: metrics by version", ["version", "stages", "commit", *(short[k] for k in keys)], table_rows)
+        _table(f"{name}: metrics by version", ["version", "stages", "commit", *(column[k] for k in keys)], table_rows)
     )
 
 
-def _short_hash(md5: str | None) -> str:
-    return "-" if not md5 else (md5[:8] + (".dir" if md5.endswith(".dir") else ""))
+def short_hash(md5: str | None) -> str:
+    """An abbreviated content hash for people (`-` for none; a directory keeps its `.dir`)."""
+    return "-" if not md5 else (short(md5) + (".dir" if md5.endswith(".dir") else ""))
 
 
 def input_note(entry: dict) -> str:
@@ -175,17 +160,18 @@ def input_note(entry: dict) -> str:
             " (frozen)" if entry.get("frozen") else ""
         )
     if entry["kind"] == "code":
-        return f"code, last changed in {entry['last_commit'][:7]}"
+        return f"code, last changed in {short(entry['last_commit'])}"
     return entry["kind"]
 
 
-def lineage_text(info: dict) -> None:
+def lineage_text(info: Lineage) -> None:
+    """Print a lineage for people: the version, then each upstream stage with its params, inputs and outputs."""
     console = _console()
-    inputs = {i["path"]: i for i in info["inputs"]}
-    title = f"{info['name']}@{info['version']}" if info["version"] else f"{info['name']} at {info['commit'][:7]}"
-    console.print(f"[bold]{_safe(title)}[/bold]  {_safe(info['path'])}  md5 {_short_hash(info['md5'])}")
-    console.print(f"commit {info['commit']}  by {_safe(str(info['author']))}  {info['created_at']}")
-    for stage in info["stages"]:
+    inputs = {i["path"]: i for i in info.inputs}
+    title = f"{info.name}@{info.version}" if info.version else at(info.name, info.commit)
+    console.print(f"[bold]{_safe(title)}[/bold]  {_safe(info.path)}  md5 {short_hash(info.md5)}")
+    console.print(f"commit {info.commit}  by {_safe(str(info.author))}  {info.created_at}")
+    for stage in info.stages:
         console.print(f"\n[bold]stage {_safe(stage['stage'])}[/bold]: {_safe(str(stage['cmd']))}")
         for file, values in stage["params"].items():
             pairs = ", ".join(f"{k}={v}" for k, v in values.items())
@@ -195,17 +181,18 @@ def lineage_text(info: dict) -> None:
                 note = "= " + ", ".join(dep["versions"])
             else:
                 note = input_note(inputs[dep["path"]]) if dep["path"] in inputs else "from an upstream stage"
-            console.print(f"  <- {_safe(dep['path'])}  {_short_hash(dep['md5'])}  {_safe(note)}")
+            console.print(f"  <- {_safe(dep['path'])}  {short_hash(dep['md5'])}  {_safe(note)}")
         for out in stage["outs"]:
-            console.print(f"  -> {_safe(out['path'])}  {_short_hash(out['md5'])}")
-    if not info["stages"]:
-        for entry in info["inputs"]:
-            console.print(f"  {_safe(entry['path'])}  {_short_hash(entry['md5'])}  {_safe(input_note(entry))}")
+            console.print(f"  -> {_safe(out['path'])}  {short_hash(out['md5'])}")
+    if not info.stages:
+        for entry in info.inputs:
+            console.print(f"  {_safe(entry['path'])}  {short_hash(entry['md5'])}  {_safe(input_note(entry))}")
 
 
-def lineage_changes(result: dict) -> None:
-    changes = result["changes"]
-    print(f"Upstream of {result['ref']} ({result['commit'][:7]}) vs {result['vs']} ({result['vs_commit'][:7]}):")
+def lineage_changes(result: LineageChanges) -> None:
+    """Print what changed upstream between two versions, one line per change."""
+    changes = result.changes
+    print(f"Upstream of {result.ref} ({short(result.commit)}) vs {result.vs} ({short(result.vs_commit)}):")
     if not changes:
         print("  nothing changed upstream")
     for line in change_lines(changes):
@@ -213,6 +200,7 @@ def lineage_changes(result: dict) -> None:
 
 
 def change_lines(changes: list[dict]) -> list[str]:
+    """One line for people per upstream change (command, param, dependency, output)."""
     lines = []
     for c in changes:
         if c["kind"] == "stage":
@@ -226,19 +214,33 @@ def change_lines(changes: list[dict]) -> list[str]:
             if c.get("old_versions") or c.get("new_versions"):
                 names = f" ({', '.join(c.get('old_versions') or ['-'])} -> {', '.join(c.get('new_versions') or ['-'])})"
             lines.append(
-                f"{c['stage']}: {c['kind']} {c['path']} {_short_hash(c['old'])} -> {_short_hash(c['new'])}{names}"
+                f"{c['stage']}: {c['kind']} {c['path']} {short_hash(c['old'])} -> {short_hash(c['new'])}{names}"
             )
     return lines
 
 
+def warnings(messages: list[str]) -> None:
+    """Print each warning (a commit skipped as unreadable) as one `trail: warning:` line on stderr."""
+    for message in messages:
+        sys.stderr.write(f"trail: warning: skipped {message}\n")
+
+
+def unreadable(messages: list[str]) -> None:
+    """Name each declared metrics file that could not be read, with the fix, as `trail: warning:` lines."""
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"trail: warning: {for_terminal(message)}\n")
+
+
 def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
+    """Print rows under the given column names."""
     _console().print(_table(None, columns, rows))
 
 
 # --- sharing: publish, verify, doctor ------------------------------------------------------------
 
 
-def publish_report(result: Any) -> None:
+def publish_report(result: PublishResult) -> None:
+    """Print what publish did: the tag created, objects uploaded, refs pushed."""
     if result.tag:
         print(f"Created tag {result.tag!r}")
     sent = f"uploaded {result.uploaded}, " if result.uploaded else ""
@@ -246,12 +248,13 @@ def publish_report(result: Any) -> None:
     for note in result.notes:
         print(f"Note: {for_terminal(note)}")
     pushed = ", ".join(result.pushed) or "nothing new"
-    print(f"Pushed to {result.git_remote} (atomic, commit {result.commit[:7]}): {pushed}")
+    print(f"Pushed to {result.git_remote} (atomic, commit {short(result.commit)}): {pushed}")
     if result.up_to_date:
         print(f"Already there: {', '.join(result.up_to_date)}")
 
 
 def verify_report(result: VerifyResult) -> None:
+    """Print verify's findings: one line per version, then each missing or corrupt file."""
     kind = "present and intact" if result.deep else "present"
     print(f"DVC remote {result.remote}:")
     for v in result.versions:
@@ -268,6 +271,7 @@ def verify_report(result: VerifyResult) -> None:
 
 
 def doctor_report(checks: list[dict]) -> None:
+    """Print each doctor check, with its fix when it failed."""
     for c in checks:
         print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {for_terminal(c['detail'])}")
         if not c["ok"] and c["fix"]:

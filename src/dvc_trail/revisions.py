@@ -14,6 +14,7 @@ from dvc_trail.diff import Documents
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
+from dvc_trail.shorthand import short
 
 WORKSPACE = "workspace"
 
@@ -27,7 +28,8 @@ class Revision:
 
     @property
     def short(self) -> str:
-        return self.commit[:7] if self.commit else WORKSPACE
+        """The abbreviated commit, or `workspace`."""
+        return short(self.commit) if self.commit else WORKSPACE
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,8 @@ class Unreadable:
     @property
     def message(self) -> str:
         """One line naming the file, the revision and the fix."""
-        label, short = self.revision.label, self.revision.short
-        where = f"{self.path} at {label}" + (f" ({short})" if short != label else "")
+        label, commit = self.revision.label, self.revision.short
+        where = f"{self.path} at {label}" + (f" ({commit})" if commit != label else "")
         if self.fetched:
             return f"{where} is neither in the local DVC cache nor on the DVC remote (object {self.md5})"
         return f"{where} is not in the local DVC cache (object {self.md5}): run `dvc pull`, or pass --fetch"
@@ -102,6 +104,7 @@ class RevisionData:
         return hashes
 
     def artifacts(self) -> dict[str, dvcfiles.ArtifactDecl]:
+        """Every artifact declared in the revision's dvc.yaml files, keyed by name."""
         decls: dict[str, dvcfiles.ArtifactDecl] = {}
         for path, doc in self.dvcyamls.items():
             decls.update(dvcfiles.parse_artifacts(doc, path, f"{path} at {self.revision.short}"))

@@ -83,6 +83,7 @@ def validate_name(name: str) -> str:
 
 
 def validate_stage(stage: str) -> str:
+    """The stage name unchanged, or a UsageError saying what a stage may contain."""
     if not _NAME_RE.match(stage) or "//" in stage or len(stage) > MAX_NAME_LENGTH:
         raise UsageError(
             f"invalid stage {stage!r}: use letters, digits, '-', '_' and '/', "
@@ -92,6 +93,7 @@ def validate_stage(stage: str) -> str:
 
 
 def validate_version(version: str) -> str:
+    """The version unchanged, or a UsageError (with a hint when the `v` is missing)."""
     if not _SEMVER_RE.match(version):
         hint = " (versions start with 'v')" if _SEMVER_RE.match("v" + version) else ""
         raise UsageError(f"invalid version {version!r}: expected semantic version like v1.2.0{hint}")
@@ -112,6 +114,7 @@ def semver_key(version: str) -> tuple:
 
 
 def is_semver(version: str) -> bool:
+    """Whether the text is a `vX.Y.Z` semantic version."""
     return bool(_SEMVER_RE.match(version))
 
 
@@ -135,22 +138,27 @@ def tag_globs(name: str) -> list[str]:
 
 
 def register_tag(name: str, version: str) -> str:
+    """GTO's registration tag: `name@vX.Y.Z`."""
     return f"{_in_tag(name)}@{version}"
 
 
 def deregister_tag(name: str, version: str) -> str:
+    """GTO's deregistration tag: `name@vX.Y.Z!`."""
     return f"{_in_tag(name)}@{version}!"
 
 
 def deprecate_tag(name: str) -> str:
+    """GTO's deprecation tag: `name@deprecated`."""
     return f"{_in_tag(name)}@deprecated"
 
 
 def assign_tag(name: str, stage: str, counter: int) -> str:
+    """GTO's stage assignment tag: `name#stage#N`."""
     return f"{_in_tag(name)}#{stage}#{counter}"
 
 
 def unassign_tag(name: str, stage: str, counter: int) -> str:
+    """GTO's stage unassignment tag: `name#stage!#N`."""
     return f"{_in_tag(name)}#{stage}!#{counter}"
 
 

@@ -78,7 +78,7 @@ def verify(
     if (ref is None) == (not all_versions):
         raise UsageError("give a REF or --all (not both)")
     if ref is not None:
-        targets = [project.resolve(ref)]
+        targets = [project.lookup(ref)]
     else:
         targets = [(a, v) for a in project.state.artifacts.values() for v in a.active_versions(True)]
     checks: list[tuple[VersionCheck, VersionData | None, list[DataObject]]] = []

@@ -19,7 +19,7 @@ from dvc_trail.registry import Action
 from dvc_trail.site import charts, model, paths
 from dvc_trail.site.facts import read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
-from dvc_trail.site.sources import repo_url_from, tracked_remote
+from dvc_trail.site.sources import origin_url, repo_url_from, tracked_remote
 
 # The index's filter: rows match as you type; a `?q=` in the address (the form's no-script submission) is applied.
 FILTER_SCRIPT = (
@@ -58,7 +58,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     index = model.hash_index(artifacts, facts)
     repo_url = options.repo_url if options.repo_url is not None else repo_url_from(project.git)
     remote = tracked_remote(project.git)
-    pages = _Pages(options, repo_url.rstrip("/") if repo_url else None, remote)
+    pages = _Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git))
     salt = pages.salt()
     registry = project.ls()
     every = project.ls(include_deprecated=True)
@@ -168,7 +168,9 @@ def _change_text(c: dict[str, Any]) -> str:
 class _Pages:
     """The Jinja2 environment and one method per page kind."""
 
-    def __init__(self, options: SiteOptions, repo_url: str | None, remote: dict[str, str] | None) -> None:
+    def __init__(
+        self, options: SiteOptions, repo_url: str | None, remote: dict[str, str] | None, clone_url: str | None
+    ) -> None:
         import jinja2  # here: only `trail site` renders HTML
 
         self.options, self.repo_url, self.remote = options, repo_url, remote
@@ -178,6 +180,7 @@ class _Pages:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # templates are package data: no stat of each template per page
         )
         self.env.globals.update(
             artifact_page=paths.artifact_page,
@@ -197,7 +200,7 @@ class _Pages:
             site_title=options.title,
             script_hash=None,
         )
-        self.clone_url = repo_url
+        self.clone_url = clone_url or repo_url
         base = options.base_url.rstrip("/") if options.base_url else None
         self.registry_url = base
 
@@ -212,7 +215,7 @@ class _Pages:
     def salt(self) -> str:
         """A digest of the templates and options: any change re-renders every page."""
         assert self.env.loader is not None
-        parts = [json.dumps([self.options.__dict__, self.repo_url, self.remote], sort_keys=True)]
+        parts = [json.dumps([self.options.__dict__, self.repo_url, self.remote, self.clone_url], sort_keys=True)]
         for name in sorted(self.env.list_templates()):
             parts.append(self.env.loader.get_source(self.env, name)[0])
         return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
@@ -223,7 +226,10 @@ class _Pages:
 
     def version(self, view: model.VersionView, rel: str) -> bytes:
         graph = charts.lineage_graph(view.lineage) if view.lineage else None
-        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote)
+        relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
+        if view.lineage:
+            relevant.update(d["path"] for s in view.lineage["stages"] for d in s["deps"])
+        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote, relevant=relevant)
 
     def version_json(self, view: model.VersionView) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -44,7 +45,7 @@ class CommitFacts:
     dvcfile: str
     decls: dict[str, ArtifactDecl] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    stages: dict[str, StageLock] = field(default_factory=dict)
+    stage_rows: tuple[list[Any], ...] = ()  # [name, cmd, params, deps, outs], each dep/out [path, md5, size, nfiles]
     has_lock: bool = False
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     dvc_files: dict[str, DvcFileInfo] = field(default_factory=dict)
@@ -52,12 +53,26 @@ class CommitFacts:
     error: str | None = None
     commit_message: str | None = None
 
+    @cached_property
+    def stages(self) -> dict[str, StageLock]:
+        """The lock's stages, built only for the pages being rendered (a rebuild renders few)."""
+        lockfile = dvcfiles.lock_beside(self.dvcfile)
+        return {r[0]: StageLock(r[0], lockfile, _hashes(r[3]), _hashes(r[4]), r[1], r[2]) for r in self.stage_rows}
+
+    def outputs(self) -> list[tuple[str, str]]:
+        """(path, md5) of every output the lock records."""
+        return [(o[0], o[1]) for row in self.stage_rows for o in row[4] if o[1]]
+
+    def inputs(self) -> list[tuple[str, str]]:
+        """(path, md5) of every dependency the lock records."""
+        return [(d[0], d[1]) for row in self.stage_rows for d in row[3] if d[1]]
+
     def output(self, path: str) -> Output | None:
         """The hash recorded for an artifact path: its dvc.lock output, else its `.dvc` file."""
-        for stage in self.stages.values():
-            for out in stage.outs:
-                if out.path == path and out.md5:
-                    return Output(path, out.md5, out.size, out.nfiles, stage.name, stage.lockfile)
+        for row in self.stage_rows:
+            for out in row[4]:
+                if out[0] == path and out[1]:
+                    return Output(path, out[1], out[2], out[3], row[0], dvcfiles.lock_beside(self.dvcfile))
         info = self.dvc_files.get(path)
         if info is not None and info.md5:
             return Output(path, info.md5, info.size, info.nfiles, None, f"{path}.dvc")
@@ -113,7 +128,11 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         leaves = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}  # every chain's leaves
         outs = {o.path for s in stages.values() for o in s.outs}
         unlocked = {d.path for d in decls.values() if d.path not in outs}
-        facts = CommitFacts(commit, dvcfile, decls, {}, stages, raw_lock is not None, params)
+        rows = tuple(
+            [s.name, s.cmd, s.params or {}, [list(d) for d in s.deps], [list(o) for o in s.outs]]
+            for s in stages.values()
+        )
+        facts = CommitFacts(commit, dvcfile, decls, {}, rows, raw_lock is not None, params)
         partial.append((facts, metric_paths, sorted(leaves | unlocked)))
     second = git.read_blobs(
         [f"{f.commit}:{p}" for f, metrics, paths in partial for p in [*metrics, *(f"{x}.dvc" for x in paths), *paths]]
@@ -136,7 +155,8 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         except TrailError as err:
             done.append(CommitFacts(commit, facts.dvcfile, error=str(err)))
             continue
-        done.append(CommitFacts(**{**facts.__dict__, "in_git": in_git, "commit_message": subjects.get(commit)}))
+        fields = {k: v for k, v in facts.__dict__.items() if k != "stages"}  # not the cached property
+        done.append(CommitFacts(**{**fields, "in_git": in_git, "commit_message": subjects.get(commit)}))
     return done
 
 
@@ -152,79 +172,98 @@ def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:
     return DvcFileInfo(out.md5 if out else None, out.size if out else None, out.nfiles if out else None, source, frozen)
 
 
-# --- the cache: JSON under .git/trail/, one entry per commit and dvc.yaml, parsed dvc.yaml shared ---------
+# --- the cache: JSON lines under .git/trail/, appended to; one line per commit and dvc.yaml, or per dvc.yaml text --
 
 
 class _Cache:
     def __init__(self, git_dir: Path) -> None:
-        self.path = git_dir / "trail" / f"site-v{CACHE_FORMAT}.json"
+        self.path = git_dir / "trail" / f"site-v{CACHE_FORMAT}.jsonl"
         self.entries: dict[str, Any] = {}
         self.yamls: dict[str, Any] = {}
-        self.dirty = False
+        self.decoded: dict[str, dict[str, ArtifactDecl]] = {}
+        self.new: list[str] = []
+        self.rewrite = False
         try:
-            data = json.loads(self.path.read_bytes())
-            if isinstance(data, dict) and data.get("format") == CACHE_FORMAT:
-                self.entries, self.yamls = dict(data["entries"]), dict(data["yamls"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+            lines = self.path.read_bytes().split(b"\n")
+        except OSError:
+            lines = []
+        self.rewrite = bool(lines) and lines[-1] != b""  # a cut last line: write the file anew
+        for line in lines:
+            try:
+                item = json.loads(line) if line else None
+                if isinstance(item, dict) and "k" in item:
+                    self.entries[item["k"]] = item["v"]
+                elif isinstance(item, dict) and "y" in item:
+                    self.yamls[item["y"]] = item["v"]
+            except ValueError:
+                self.rewrite = True
 
     def get(self, key: tuple[str, str]) -> CommitFacts | None:
         raw = self.entries.get(f"{key[0]}:{key[1]}")
         if raw is None:
             return None
         try:
-            return _decode(key, raw, self.yamls[raw["y"]] if raw.get("y") else None)
+            digest = raw["y"]
+            if digest and digest not in self.decoded:
+                self.decoded[digest] = {
+                    n: ArtifactDecl(n, d["path"], d["type"], d["desc"], tuple(d["labels"]), d["meta"], d["dvcfile"])
+                    for n, d in self.yamls[digest].items()
+                }
+            return _decode(key, raw, self.decoded[digest] if digest else {})
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             del self.entries[f"{key[0]}:{key[1]}"]  # a damaged entry is read again
+            self.rewrite = True
             return None
 
     def put(self, facts: CommitFacts) -> None:
         decls = {n: d.to_dict() for n, d in sorted(facts.decls.items())}
         text = json.dumps(decls, sort_keys=True, default=str).encode()
         digest = hashlib.sha256(text).hexdigest()[:32] if decls else ""
-        if digest:
+        if digest and digest not in self.yamls:
             self.yamls[digest] = decls
-        self.entries[f"{facts.commit}:{facts.dvcfile}"] = {
+            self.new.append(json.dumps({"y": digest, "v": decls}))
+        key = f"{facts.commit}:{facts.dvcfile}"
+        self.entries[key] = {
             "y": digest,
             "m": facts.metrics,
             "l": facts.has_lock,
-            "s": [
-                [s.name, s.cmd, s.params or {}, [list(d) for d in s.deps], [list(o) for o in s.outs]]
-                for s in facts.stages.values()
-            ],
+            "s": list(facts.stage_rows),
             "p": facts.params,
             "d": {p: [i.md5, i.size, i.nfiles, i.source, i.frozen] for p, i in facts.dvc_files.items()},
             "g": list(facts.in_git),
             "e": facts.error,
             "c": facts.commit_message,
         }
-        self.dirty = True
+        self.new.append(json.dumps({"k": key, "v": self.entries[key]}))
 
     def save(self) -> None:
-        if not self.dirty:
+        """Append the new lines (or write the whole file again after damage)."""
+        if not (self.new or self.rewrite):
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".site-")
-            with os.fdopen(fd, "w") as handle:
-                handle.write(json.dumps({"format": CACHE_FORMAT, "entries": self.entries, "yamls": self.yamls}))
-            os.replace(tmp, self.path)
+            if self.rewrite:
+                lines = [json.dumps({"y": d, "v": v}) for d, v in self.yamls.items()]
+                lines += [json.dumps({"k": k, "v": v}) for k, v in self.entries.items()]
+                fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".site-")
+                with os.fdopen(fd, "w") as handle:
+                    handle.write("".join(line + "\n" for line in lines))
+                os.replace(tmp, self.path)
+            else:
+                with open(self.path, "a") as handle:
+                    handle.write("".join(line + "\n" for line in self.new))
         except OSError:
             pass  # a read-only repository still builds, just without the cache
 
 
-def _decode(key: tuple[str, str], raw: dict[str, Any], decls: dict[str, Any] | None) -> CommitFacts:
+def _decode(key: tuple[str, str], raw: dict[str, Any], decls: dict[str, ArtifactDecl]) -> CommitFacts:
     commit, dvcfile = key
-    lockfile = dvcfiles.lock_beside(dvcfile)
     return CommitFacts(
         commit,
         dvcfile,
-        {
-            n: ArtifactDecl(n, d["path"], d["type"], d["desc"], tuple(d["labels"]), d["meta"], d["dvcfile"])
-            for n, d in (decls or {}).items()
-        },
+        decls,
         raw["m"],
-        {s[0]: StageLock(s[0], lockfile, _hashes(s[3]), _hashes(s[4]), s[1], s[2]) for s in raw["s"]},
+        tuple(raw["s"]),
         bool(raw["l"]),
         raw["p"],
         {p: DvcFileInfo(*i) for p, i in raw["d"].items()},

@@ -81,10 +81,9 @@ def hash_index(artifacts: dict[str, ArtifactState], facts: dict[tuple[str, str],
             decl = f.decls.get(name) if f else None
             if f is None or decl is None:
                 continue
-            for stage in f.stages.values():
-                for out in stage.outs:
-                    if out.path == decl.path and out.md5:
-                        index.setdefault((decl.path, out.md5), []).append(f"{name}@{v.version}")
+            for path, md5 in f.outputs():
+                if path == decl.path:
+                    index.setdefault((path, md5), []).append(f"{name}@{v.version}")
     for refs in index.values():
         refs.sort(key=_ref_key)
     return index
@@ -296,11 +295,10 @@ def links_at(f: CommitFacts | None, index: HashIndex) -> tuple:
     if f is None:
         return ()
     found = []
-    for stage in f.stages.values():
-        for dep in stage.deps:
-            refs = index.get((dep.path, dep.md5 or ""))
-            if refs:
-                found.append((dep.path, tuple(refs)))
+    for path, md5 in f.inputs():
+        refs = index.get((path, md5))
+        if refs:
+            found.append((path, tuple(refs)))
     return tuple(found)
 
 

@@ -26,13 +26,21 @@ def web_url(remote: str) -> str | None:
     return f"https://{match[1]}/{match[2]}"
 
 
-def repo_url_from(git: Git) -> str | None:
-    """The web page of the `origin` remote when it is on GitHub or GitLab."""
+def origin_url(git: Git) -> str | None:
+    """The `origin` remote's URL without credentials, when it is a network URL others can clone."""
     try:
         url = git.run("config", "--get", "remote.origin.url").strip()
     except TrailError:
         return None
-    return web_url(url)
+    if _URL.match(url) or _SCP.match(url):
+        return _USERINFO.sub(r"\1", url)
+    return None
+
+
+def repo_url_from(git: Git) -> str | None:
+    """The web page of the `origin` remote when it is on GitHub or GitLab."""
+    url = origin_url(git)
+    return web_url(url) if url else None
 
 
 def tracked_remote(git: Git) -> dict[str, str] | None:

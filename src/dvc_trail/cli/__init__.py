@@ -1,0 +1,19 @@
+"""The `trail` command line: parse arguments, call the core, render. Nothing here runs git or DVC.
+
+Each submodule registers its commands on the one app; the import order is the order `trail --help` lists them.
+"""
+
+from __future__ import annotations
+
+from dvc_trail.cli.app import app
+
+# isort: off
+from dvc_trail.cli import registry, quality, lineage, tour, site, share
+# isort: on
+
+__all__ = ["app", "main", "registry", "quality", "lineage", "tour", "site", "share"]
+
+
+def main() -> None:
+    """Run the command line (everything but the fast `trail ls`)."""
+    app(prog_name="trail")

@@ -1,0 +1,98 @@
+"""The Typer app, its shared options and the one command decorator that puts every command behind the error edge."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+
+import typer
+
+from dvc_trail.edge import ErrorEdge
+
+if TYPE_CHECKING:
+    from dvc_trail.project import Project
+
+app = typer.Typer(
+    name="trail",
+    help="A Git-native registry for DVC data and models. Versions and stages are GTO-format git tags.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+MessageOpt = Annotated[str | None, typer.Option("-m", "--message", help="Tag message (default: GTO's).")]
+RefArg = Annotated[str, typer.Argument(help="NAME (latest version), NAME@vX.Y.Z or NAME#STAGE.", show_default=False)]
+VersionRefArg = Annotated[str, typer.Argument(help="The version, as NAME@vX.Y.Z.", show_default=False)]
+StageArg = Annotated[str, typer.Argument(help="Stage name, like dev, staging or prod.", show_default=False)]
+PushOpt = Annotated[bool, typer.Option("--push", help="Then publish: upload the data, push the tags (see publish).")]
+RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r", help="DVC remote (default: the core.remote one).")]
+GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to push the tags to.")]
+FetchOpt = Annotated[
+    bool,
+    typer.Option("--fetch", help="Download DVC-cached metrics files missing locally from the default DVC remote."),
+]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The global options, handed to every command through Typer's context object (`ctx.obj`)."""
+
+    repo: Path = Path(".")
+    verbose: bool = False
+    quiet: bool = False
+
+    def project(self, details: bool = True) -> Project:
+        """The registry of the repository given by `-C` (default: the current directory)."""
+        from dvc_trail.project import Project
+
+        return Project.open(self.repo, details)
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    repo: Annotated[Path, typer.Option("-C", "--repo", help="Run as if started in this directory.")] = Path("."),
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars on stderr.")] = False,
+) -> None:
+    """Keep the global options in `ctx.obj` for the command that runs next."""
+    ctx.obj = Settings(repo, verbose, quiet)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def command(name: str | None = None) -> Callable[[F], F]:
+    """Register a Typer command (its first parameter is `ctx: typer.Context`) run inside the error edge."""
+
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(ctx: typer.Context, *args: Any, **kwargs: Any) -> Any:
+            with ErrorEdge(settings(ctx).verbose, passthrough=(typer.Exit, typer.Abort)):
+                return fn(ctx, *args, **kwargs)
+
+        app.command(name)(run)
+        return fn
+
+    return register
+
+
+def settings(ctx: typer.Context) -> Settings:
+    """The global options of this invocation."""
+    return ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+
+
+def project(ctx: typer.Context, details: bool = True) -> Project:
+    """The registry of the repository this invocation runs in."""
+    return settings(ctx).project(details)
+
+
+def created(tag: str, what: str) -> None:
+    """Print what a write command created and how to share it."""
+    print(f"Created tag {tag!r}: {what}")
+    print(f"Share it with: git push origin {tag!r}")

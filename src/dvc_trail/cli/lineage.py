@@ -1,0 +1,91 @@
+"""Lineage commands: what produced a version, which versions used some data, model cards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dvc_trail import render
+from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
+from dvc_trail.shorthand import short
+
+
+@command()
+def lineage(
+    ctx: typer.Context,
+    ref: Annotated[
+        str, typer.Argument(help="NAME, NAME@vX.Y.Z, NAME#STAGE, or NAME@REV for an unregistered git revision.")
+    ],
+    json: JsonOpt = False,
+    mermaid: Annotated[bool, typer.Option("--mermaid", help="Print a Mermaid graph (renders on GitHub).")] = False,
+    dot: Annotated[bool, typer.Option("--dot", help="Print a Graphviz DOT graph.")] = False,
+    vs: Annotated[str | None, typer.Option("--vs", help="Show what changed upstream since this other version.")] = None,
+) -> None:
+    """What produced a version: every upstream stage with its command, params, inputs and outputs."""
+    from dvc_trail import provenance
+
+    registry = project(ctx)
+    if vs:
+        changes = provenance.compare_lineage(registry, ref, vs)
+        render.print_json(changes.to_dict()) if json else render.lineage_changes(changes)
+        return
+    info = provenance.lineage_of(registry, ref)
+    if mermaid or dot:
+        from dvc_trail import graphs
+
+        print(graphs.mermaid(info) if mermaid else graphs.dot(info), end="")
+    elif json:
+        render.print_json(info.to_dict())
+    else:
+        render.lineage_text(info)
+
+
+@command()
+def impact(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="A data or code path, as dvc.lock records it.")],
+    md5: Annotated[
+        str | None,
+        typer.Option("--md5", help="The content hash to look for, or 7+ of its first hex digits (any case)."),
+    ] = None,
+    rev: Annotated[str | None, typer.Option("--rev", help="Take PATH's hash at this revision (default HEAD).")] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only versions holding this stage now.")] = None,
+    json: JsonOpt = False,
+) -> None:
+    """Which registered versions (and which in prod) were built from PATH at a given hash."""
+    from dvc_trail import provenance
+
+    found = provenance.impact(project(ctx, details=False), path, md5=md5, rev=rev, stage=stage)
+    render.warnings(found.warnings)
+    if json:
+        render.print_json(found.matches)
+    elif not found.matches:
+        print(f"No registered version used {path} at {short(found.md5)}.")
+    else:
+        print(f"{len(found.matches)} registered version(s) used {path} at {short(found.md5)}:")
+        rows = [[m["name"], m["version"], short(m["commit"]), ", ".join(m["stages"])] for m in found.matches]
+        render.simple_table(["name", "version", "commit", "stages"], rows)
+
+
+@command()
+def card(
+    ctx: typer.Context,
+    ref: RefArg,
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the card to this file.")] = None,
+    fetch: FetchOpt = False,
+) -> None:
+    """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
+    from dvc_trail import provenance
+    from dvc_trail.markdown import card as model_card
+
+    registry = project(ctx)
+    info = registry.show(ref, fetch=fetch)
+    render.unreadable([u["message"] for u in info["unreadable"]])
+    text = model_card(info, provenance.lineage_of(registry, ref))
+    if output:
+        output.write_text(text)
+        print(f"Wrote {output}")
+    else:
+        print(text, end="")

@@ -1,0 +1,183 @@
+"""Registry commands: register, assign, unassign, deregister, deprecate, ls, show, history, check-ref."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dvc_trail import render
+from dvc_trail.cli.app import (
+    FetchOpt,
+    GitRemoteOpt,
+    JsonOpt,
+    MessageOpt,
+    PushOpt,
+    RefArg,
+    RemoteOpt,
+    StageArg,
+    VersionRefArg,
+    command,
+    created,
+    project,
+)
+from dvc_trail.errors import TrailError, UsageError
+
+if TYPE_CHECKING:
+    from dvc_trail.project import Project
+
+
+@command()
+def register(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Artifact name from the `artifacts:` section of dvc.yaml.")],
+    version: Annotated[str | None, typer.Option("--version", help="Exact version, like v1.2.0.")] = None,
+    bump_major: Annotated[bool, typer.Option("--bump-major", help="Next major version.")] = False,
+    bump_minor: Annotated[bool, typer.Option("--bump-minor", help="Next minor version.")] = False,
+    bump_patch: Annotated[bool, typer.Option("--bump-patch", help="Next patch version (the default).")] = False,
+    rev: Annotated[str, typer.Option("--rev", help="Commit to register.")] = "HEAD",
+    message: MessageOpt = None,
+    push: PushOpt = False,
+    remote: RemoteOpt = None,
+    git_remote: GitRemoteOpt = "origin",
+) -> None:
+    """Register a new version of an artifact at a commit (default: next patch version, or v0.0.1)."""
+    bumps = [part for part, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
+    if len(bumps) > 1:
+        raise UsageError("give at most one --bump option")
+    bump = bumps[0] if bumps else None
+    if push:
+        from dvc_trail.cli.share import publish_version
+
+        def register_tag(registry: Project) -> str:
+            return registry.register(name, version=version, bump=bump, rev=rev, message=message)
+
+        render.publish_report(publish_version(ctx, project(ctx), None, remote, git_remote, register_tag))
+        return
+    tag = project(ctx).register(name, version=version, bump=bump, rev=rev, message=message)
+    created(tag, f"registered {tag.replace('=', ':')}")
+
+
+@command()
+def assign(
+    ctx: typer.Context,
+    ref: VersionRefArg,
+    stage: StageArg,
+    message: MessageOpt = None,
+    require_better: Annotated[
+        str | None,
+        typer.Option("--require-better", help="Refuse unless the version is at least as good on this metric."),
+    ] = None,
+    fetch: FetchOpt = False,
+    push: PushOpt = False,
+    remote: RemoteOpt = None,
+    git_remote: GitRemoteOpt = "origin",
+) -> None:
+    """Assign a stage to a registered version (the stage moves from the version holding it)."""
+    registry = project(ctx)
+    if require_better:
+        from dvc_trail.compare import require_better as check
+
+        print(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}")
+    if push:
+        from dvc_trail.cli.share import publish_version
+
+        def assign_tag(registry: Project) -> str:  # written after the remote check
+            return registry.assign(ref, stage, message=message)
+
+        render.publish_report(publish_version(ctx, registry, ref, remote, git_remote, assign_tag))
+        return
+    tag = registry.assign(ref, stage, message=message)
+    created(tag, f"{ref} is now in stage {stage!r}")
+
+
+@command()
+def unassign(ctx: typer.Context, ref: VersionRefArg, stage: StageArg, message: MessageOpt = None) -> None:
+    """Take a stage away from a version."""
+    tag = project(ctx).unassign(ref, stage, message=message)
+    created(tag, f"{ref} is no longer in stage {stage!r}")
+
+
+@command()
+def deregister(ctx: typer.Context, ref: VersionRefArg, message: MessageOpt = None) -> None:
+    """Withdraw a version: it stays in history but no longer counts as latest or in any stage."""
+    tag = project(ctx).deregister(ref, message=message)
+    created(tag, f"deregistered {ref}")
+
+
+@command()
+def deprecate(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Artifact name.")],
+    message: MessageOpt = None,
+) -> None:
+    """Deprecate an artifact: `trail ls` hides it until a new version is registered."""
+    tag = project(ctx).deprecate(name, message=message)
+    created(tag, f"deprecated {name}")
+
+
+@command("ls")
+def ls(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="List every version of this artifact (as `gto show NAME`).")
+    ] = None,
+    json: JsonOpt = False,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Include deprecated artifacts (with NAME: deregistered versions).")
+    ] = False,
+) -> None:
+    """List artifacts with their latest version and stage holders, or every version of NAME.
+
+    `--json` equals `gto show --json`, and `gto show NAME --json` with NAME.
+    """
+    if name is not None:
+        versions = project(ctx).versions(name, include_inactive=all_)
+        if json:
+            render.print_json(versions)
+        else:
+            columns = ["artifact", "version", "stage", "created_at", "ref"]
+            rows = [
+                [v[c] if c != "stage" else ", ".join(s["stage"] for s in v["stages"]) for c in columns]
+                for v in versions
+            ]
+            render.simple_table(columns, rows)
+        return
+    registry = project(ctx, details=False).ls(include_deprecated=all_)
+    render.print_json(registry) if json else render.registry_table(registry)
+
+
+@command()
+def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
+    """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
+    info = project(ctx).show(ref, fetch=fetch)
+    render.unreadable([u["message"] for u in info["unreadable"]])
+    render.print_json(info) if json else render.version_details(info)
+
+
+@command()
+def history(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="Artifact name (default: all).")] = None,
+    json: JsonOpt = False,
+    ascending: Annotated[bool, typer.Option("--ascending", help="Oldest first.")] = False,
+) -> None:
+    """Show the journal of registrations, stage assignments and deprecations, newest first."""
+    events = project(ctx).history(name, ascending=ascending)
+    render.print_json(events) if json else render.history_table(events)
+
+
+@command("check-ref")
+def check_ref(
+    ctx: typer.Context,
+    tag: Annotated[str, typer.Argument(help="Tag name or refs/tags/... (as CI receives it).")],
+    json: JsonOpt = False,
+) -> None:
+    """Say what a pushed tag means for the registry (for CI/CD); exit 1 for a tag outside it."""
+    event = project(ctx).check_ref(tag)
+    if event is None:
+        raise TrailError(f"{tag} is not a registry tag in this repository")
+    if json:
+        render.print_json(event.to_dict())
+    else:
+        print(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
