@@ -80,6 +80,7 @@ class LocalCache:
 
     def lookup(self, out_path: str, out_md5: str, path: str) -> CacheRead:
         """The file `path` from the output `out_path` (a file, or a folder holding it) with hash `out_md5`."""
+        self.paths(out_md5)  # a malformed hash is refused whatever is asked
         if not out_md5.endswith(".dir"):
             if path != out_path:
                 return CacheRead()

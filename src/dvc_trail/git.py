@@ -187,12 +187,12 @@ class Git:
         return {spec: o[2] if o and o[1] == "blob" else None for spec, o in self.read_objects(specs).items()}
 
     def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
-        """Any objects (`REV`, `REV:PATH`, `REV^{tree}`) with one `git cat-file --batch`: (id, type, bytes)."""
+        """Objects (`REV`, `REV:PATH` from the top, `REV^{tree}`) by one `git cat-file --batch`: (id, type, bytes)."""
         unique, found, pos = list(dict.fromkeys(specs)), {}, 0
         if any("\n" in s for s in unique):
             raise TrailError("a revision or path with a newline cannot be read from git")
         out = (
-            run_git(["cat-file", "--batch"], self.root, input="".join(s + "\n" for s in unique).encode())
+            run_git(["cat-file", "--batch"], self.cwd, input="".join(s + "\n" for s in unique).encode())
             if unique
             else b""
         )

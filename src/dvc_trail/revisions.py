@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles, gitobjects
+from dvc_trail import dvcfiles, treecache
 from dvc_trail.diff import Documents
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
@@ -111,10 +111,6 @@ class RevisionData:
         return decls
 
 
-def _is_dvc_file(name: str) -> bool:
-    return name in ("dvc.yaml", "dvc.lock") or name.endswith(".dvc")
-
-
 class RevisionReader:
     """Reads DVC files, metrics and params at many revisions with few git processes; the workspace from disk.
 
@@ -209,14 +205,14 @@ class RevisionReader:
 
     def _dvc_files(self, revisions: list[Revision]) -> dict[Revision, list[str]]:
         commits = [r.commit for r in revisions if r.commit]
-        in_commits = gitobjects.find_files(self.git, commits, _is_dvc_file) if commits else {}
+        in_commits = treecache.dvc_files(self.git, commits) if commits else {}
         found = {}
         for r in revisions:
             if r.commit is not None:
                 found[r] = in_commits[r.commit]
             else:
                 names = self.git.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-                found[r] = sorted(n for n in names if n and _is_dvc_file(posixpath.basename(n)))
+                found[r] = sorted(n for n in names if n and treecache.is_dvc_file(posixpath.basename(n)))
         return found
 
     def _blobs(self, wanted: dict[Revision, list[str]]) -> dict[Revision, dict[str, bytes | None]]:
