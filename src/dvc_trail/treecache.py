@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dvc_trail import gitobjects
@@ -26,7 +27,7 @@ def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
 
     A missing, unreadable or foreign cache file is rebuilt; a read-only repository goes without.
     """
-    path = git.git_dir() / "trail" / f"dvcfiles-v{CACHE_FORMAT}.json"
+    path = _git_dir(git) / "trail" / f"dvcfiles-v{CACHE_FORMAT}.json"
     entries: dict[str, list[str]] = {}
     try:
         data = json.loads(path.read_text())
@@ -51,6 +52,17 @@ def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
     except OSError:
         pass
     return found
+
+
+def _git_dir(git: Git) -> Path:
+    """The `.git` folder found by looking up from where trail runs (no git process); else git's answer."""
+    folder = git.cwd.resolve()
+    for candidate in (folder, *folder.parents):
+        if (candidate / ".git").is_dir() and (candidate / ".git" / "HEAD").is_file():
+            return candidate / ".git"
+        if (candidate / ".git").exists():
+            break  # a worktree or submodule (`.git` is a file): ask git for the common folder
+    return git.git_dir()
 
 
 def _valid(paths: object) -> bool:
