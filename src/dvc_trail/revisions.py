@@ -56,12 +56,17 @@ class RevisionData:
     """What a revision holds: its DVC files, metrics and params, and the declared files it could not read."""
 
     revision: Revision
-    dvcyamls: dict[str, Any]
+    dvcyaml_texts: dict[str, bytes]
     lock_texts: dict[str, bytes]
     metrics: Documents
     params: Documents
     dvcfile_texts: dict[str, bytes] = field(default_factory=dict)  # `.dvc` files (dvc add, dvc import)
     unreadable: list[Unreadable] = field(default_factory=list)
+
+    @cached_property
+    def dvcyamls(self) -> dict[str, Any]:
+        """dvc.yaml documents, parsed only when asked (a metric trend whose declarations are cached never does)."""
+        return {path: _yaml(raw, path, self.revision) for path, raw in self.dvcyaml_texts.items()}
 
     @cached_property
     def locks(self) -> dict[str, Any]:
@@ -152,27 +157,27 @@ class RevisionReader:
         found = self._dvc_files(revisions)
         first = self._blobs({r: found[r] for r in revisions})
         parsed = []
-        declared: dict[tuple[str, bytes | None], list[str]] = {}  # dvc.yaml rarely changes: one look per text
+        declared: dict[tuple[str, bytes], list[str]] = {}  # dvc.yaml rarely changes: one look per text
+        known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         for r in revisions:
-            names = found[r]
-            docs = {p: _yaml(first[r][p], p, r) for p in names if posixpath.basename(p) == "dvc.yaml"}
-            data = RevisionData(r, docs, {}, {}, {})
-            for p in names:
-                raw = first[r][p]
+            data = RevisionData(r, {}, {}, {}, {})
+            for p in found[r]:
+                raw, name = first[r][p], posixpath.basename(p)
                 if raw is None:
                     continue
-                if posixpath.basename(p) == "dvc.lock":
-                    data.lock_texts[p] = raw
-                elif p.endswith(".dvc") and posixpath.basename(p) != ".dvc":
-                    data.dvcfile_texts[p] = raw
-            param_files = params_to_read(docs, root_params_exists=True, at=r.short) if params else {}
-            metric_files = []
-            for d, doc in docs.items() if metrics else ():
-                key = (d, first[r][d])
-                if key not in declared:
-                    declared[key] = dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")
-                metric_files += declared[key]
+                texts = {"dvc.yaml": data.dvcyaml_texts, "dvc.lock": data.lock_texts}.get(name, data.dvcfile_texts)
+                texts[p] = raw
+            param_files = params_to_read(data.dvcyamls, root_params_exists=True, at=r.short) if params else {}
+            metric_files = known.get(r.commit or "") if metrics else []
+            if metric_files is None:
+                metric_files = []
+                for d, raw in data.dvcyaml_texts.items():
+                    if (d, raw) not in declared:
+                        declared[(d, raw)] = dvcfiles.metric_paths(data.dvcyamls[d], d, f"{d} at {r.short}")
+                    metric_files += declared[(d, raw)]
             parsed.append((data, param_files, metric_files))
+        if metrics:
+            treecache.remember_metrics(self.git, {d.revision.commit: ms for d, _, ms in parsed if d.revision.commit})
         second = self._blobs({d.revision: [*ps, *ms] for d, ps, ms in parsed})
         for data, param_files, metric_files in parsed:
             r = data.revision

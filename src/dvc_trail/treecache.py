@@ -1,4 +1,5 @@
-"""Where each commit keeps its DVC files, found by a tree walk once and cached under `.git/trail/`."""
+"""What each commit holds that DVC reads: its DVC files (found by a tree walk) and the metrics files its dvc.yaml
+files declare, each worked out once and cached under `.git/trail/` (commits never change)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from typing import TYPE_CHECKING
 from dvc_trail import gitobjects
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from dvc_trail.git import Git
 
 CACHE_FORMAT = 1
@@ -23,35 +26,53 @@ def is_dvc_file(name: str) -> bool:
 
 
 def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
-    """The DVC files in each commit's tree: from the cache, the rest by one batched tree walk.
-
-    A missing, unreadable or foreign cache file is rebuilt; a read-only repository goes without.
-    """
-    path = _git_dir(git) / "trail" / f"dvcfiles-v{CACHE_FORMAT}.json"
-    entries: dict[str, list[str]] = {}
-    try:
-        data = json.loads(path.read_text())
-        if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
-            entries = data["entries"]
-    except (OSError, ValueError):
-        pass
-    found = {c: entries[c] for c in commits if _valid(entries.get(c))}
+    """The DVC files in each commit's tree: from the cache, the rest by one batched tree walk."""
+    entries = _load(git, "dvcfiles")
+    found = {c: entries[c] for c in commits if _valid(entries.get(c), is_dvc_file)}
     missing = [c for c in dict.fromkeys(commits) if c not in found]
-    if not missing:
-        return found
-    walked = gitobjects.find_files(git, missing, is_dvc_file)
-    found.update(walked)
-    entries = {} if len(entries) > MAX_ENTRIES else entries
-    entries.update(walked)
+    if missing:
+        walked = gitobjects.find_files(git, missing, is_dvc_file)
+        found.update(walked)
+        _save(git, "dvcfiles", entries, walked)
+    return found
+
+
+def declared_metrics(git: Git, commits: list[str]) -> dict[str, list[str]]:
+    """The metrics files each commit's dvc.yaml files declare, for the commits already seen (no YAML parse)."""
+    entries = _load(git, "metrics")
+    return {c: entries[c] for c in commits if _valid(entries.get(c), lambda name: True)}
+
+
+def remember_metrics(git: Git, declared: dict[str, list[str]]) -> None:
+    """Keep the metrics files declared at these commits (commits never change, so neither does the answer)."""
+    entries = _load(git, "metrics")
+    new = {c: paths for c, paths in declared.items() if entries.get(c) != paths}
+    if new:
+        _save(git, "metrics", entries, new)
+
+
+def _load(git: Git, name: str) -> dict[str, list[str]]:
+    """A cache file's entries; a missing, unreadable or foreign file is empty (and rebuilt)."""
+    try:
+        data = json.loads((_git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json").read_text())
+    except (OSError, ValueError):
+        return {}
+    ok = isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict)
+    return data["entries"] if ok else {}
+
+
+def _save(git: Git, name: str, entries: dict[str, list[str]], new: dict[str, list[str]]) -> None:
+    """Write the entries plus the new ones atomically; a read-only repository goes without."""
+    entries = {**({} if len(entries) > MAX_ENTRIES else entries), **new}
+    path = _git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".dvcfiles-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")
         with os.fdopen(fd, "w") as handle:
             handle.write(json.dumps({"format": CACHE_FORMAT, "entries": entries}, separators=(",", ":")))
         os.replace(tmp, path)
     except OSError:
         pass
-    return found
 
 
 def _git_dir(git: Git) -> Path:
@@ -65,5 +86,5 @@ def _git_dir(git: Git) -> Path:
     return git.git_dir()
 
 
-def _valid(paths: object) -> bool:
-    return isinstance(paths, list) and all(isinstance(p, str) and is_dvc_file(p.rsplit("/", 1)[-1]) for p in paths)
+def _valid(paths: object, named: Callable[[str], bool]) -> bool:
+    return isinstance(paths, list) and all(isinstance(p, str) and named(p.rsplit("/", 1)[-1]) for p in paths)
