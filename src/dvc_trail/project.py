@@ -163,16 +163,17 @@ class Project:
         params = dvcfiles.lock_params(data.locks.get(lockfile), at(lockfile, commit))
         return Snapshot(commit, decl, output, data.metrics, params, data.unreadable)
 
-    def show(self, ref: str, fetch: bool = False) -> dict:
-        """Everything about one version: registration, stages, path, hash, metadata, metrics, params.
+    def show(self, ref: str) -> dict:
+        """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
+        return self.version_info(ref)[0]
 
-        `unreadable` lists the declared metrics files that could not be read (not in the local DVC cache).
-        """
+    def version_info(self, ref: str, fetch: bool = False) -> tuple[dict, list[Unreadable]]:
+        """`show`'s answer, and the declared metrics files that could not be read (not in the local DVC cache)."""
         artifact, version = self.lookup(ref)
         snap = self.snapshot(artifact.name, version.commit, fetch=fetch, label=f"{artifact.name}@{version.version}")
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
-        return {
+        info = {
             "name": artifact.name,
             "version": version.version,
             "registered": version.is_registered,
@@ -190,8 +191,8 @@ class Project:
             "artifact": snap.decl.to_dict() if snap.decl else None,
             "metrics": snap.metrics,
             "params": snap.params,
-            "unreadable": [{"path": u.path, "md5": u.md5, "message": u.message} for u in snap.unreadable],
         }
+        return info, snap.unreadable
 
     # --- writes ------------------------------------------------------------------------------
 

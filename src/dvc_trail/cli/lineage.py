@@ -81,8 +81,8 @@ def card(
     from dvc_trail.markdown import card as model_card
 
     registry = project(ctx)
-    info = registry.show(ref, fetch=fetch)
-    render.unreadable([u["message"] for u in info["unreadable"]])
+    info, unread = registry.version_info(ref, fetch=fetch)
+    render.unreadable([u.message for u in unread])
     text = model_card(info, provenance.lineage_of(registry, ref))
     if output:
         output.write_text(text)

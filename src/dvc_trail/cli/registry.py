@@ -150,8 +150,8 @@ def ls(
 @command()
 def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
     """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
-    info = project(ctx).show(ref, fetch=fetch)
-    render.unreadable([u["message"] for u in info["unreadable"]])
+    info, unread = project(ctx).version_info(ref, fetch=fetch)
+    render.unreadable([u.message for u in unread])
     render.print_json(info) if json else render.version_details(info)
 
 
