@@ -38,6 +38,7 @@ def test_demo_tour_runs_in_a_throwaway_workspace(tmp_path: Path) -> None:
     registry = json.loads(trail(workspace, "ls", "--json").stdout)
     assert registry["iris-model"]["stage"] == {"prod": "v1.0.0", "staging": "v1.1.0"}
     assert git(workspace, "status", "--porcelain") == ""
+    assert (workspace / "site" / "index.html").is_file() and (workspace / "site" / "index.html").as_uri() in proc.stdout
     assert refs_snapshot(ROOT) == before
 
 

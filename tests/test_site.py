@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from dvc_trail.dvcfiles import load_yaml
 from dvc_trail.lineage import parse_lock
@@ -181,3 +182,34 @@ def test_serve_previews_on_loopback(example_repo: Path, tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_folder_names_and_dvc_add_artifacts(example_repo: Path, tmp_path: Path) -> None:
+    from tests.conftest import dvc
+
+    (example_repo / "raw").mkdir()
+    (example_repo / "raw" / "labels.csv").write_text("a,b\n1,2\n")
+    dvc(example_repo, "add", "raw/labels.csv")
+    sub = example_repo / "team" / "nlp"
+    sub.mkdir(parents=True)
+    (sub / "dvc.yaml").write_text("artifacts:\n  tagger:\n    path: model.bin\n    type: model\n")
+    (sub / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  fit:\n    cmd: echo\n    outs:\n    - path: model.bin\n"
+        "      hash: md5\n      md5: 0123456789abcdef0123456789abcdef\n      size: 3\n"
+    )
+    spec = yaml.safe_load((example_repo / "dvc.yaml").read_text())
+    spec["artifacts"]["labels"] = {"path": "raw/labels.csv", "type": "data"}
+    (example_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    commit_all(example_repo, "more artifacts")
+    trail(example_repo, "register", "labels")
+    trail(example_repo, "register", "team/nlp:tagger")
+    trail(example_repo, "assign", "team/nlp:tagger@v0.0.1", "prod")
+    out = tmp_path / "site"
+    build(example_repo, out)
+    assert (out / "a" / "team~2fnlp~3atagger" / "v0.0.1.html").is_file()
+    for ref in ("team/nlp:tagger@v0.0.1", "labels@v0.0.1"):
+        name, version = ref.rsplit("@", 1)
+        mine = json.loads((out / paths.version_api(name, version)).read_text())
+        assert mine["show"] == json.loads(trail(example_repo, "show", ref, "--json").stdout)
+    index = (out / "index.html").read_text()
+    assert 'href="a/team~2fnlp~3atagger/index.html"' in index and 'href="a/team~2fnlp~3atagger/v0.0.1.html"' in index

@@ -142,5 +142,8 @@ def run_demo(source: Path, workspace: Path | None, run: Callable[[list[str]], in
     tour.trail("lineage", "iris-model#prod")
     tour.trail("impact", "data/prepared")
 
-    _say(f"Done. Explore it: cd {workspace} && trail ls")
+    _say("8. The registry site: static pages and a JSON API from the tags (trail site)")
+    tour.trail("site", "-o", str(workspace / "site"))
+
+    _say(f"Done. Explore it: cd {workspace} && trail ls; open {(workspace / 'site' / 'index.html').as_uri()}")
     return workspace

@@ -119,7 +119,8 @@ def _remote_io(label: str, doing: str) -> Iterator[None]:
     except (TrailError, AssertionError, AttributeError, NameError):  # ours, or a bug: not the remote's fault
         raise
     except Exception as err:  # noqa: BLE001 - the one boundary to DVC and any storage backend
-        raise TrailError(f"DVC remote {label}: {doing} failed: {_describe(err)}") from err
+        # no chain: the backend's own message may hold secrets, and API callers log exception chains
+        raise TrailError(f"DVC remote {label}: {doing} failed: {_describe(err)}") from None
 
 
 class _ErrorLog(logging.Handler):

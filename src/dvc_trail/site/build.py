@@ -112,6 +112,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
 
 
 def pairs_of(artifacts: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Artifacts by name, in name order (the index lists them so)."""
     return sorted(artifacts.items())
 
 

@@ -80,10 +80,12 @@ class Node:
 
     @property
     def short_label(self) -> str:
+        """The label cut to fit the node box."""
         return _short(self.label)
 
     @property
     def short_detail(self) -> str:
+        """The detail line cut to fit the node box."""
         return _short(self.detail)
 
 

@@ -53,6 +53,7 @@ class ArtifactView:
 
 
 def facts_key(name: str, commit: str) -> tuple[str, str]:
+    """The (commit, dvc.yaml) pair whose facts describe an artifact at a commit."""
     return (commit, dvcfiles.dvcfile_for(name))
 
 
@@ -130,6 +131,7 @@ def show_dict(
 
 
 def chain_of(name: str, f: CommitFacts | None) -> list[StageLock]:
+    """The stages upstream of the artifact's path at that commit, upstream first (empty when unknown)."""
     decl = f.decls.get(name) if f else None
     if f is None or decl is None:
         return []
@@ -219,6 +221,7 @@ class Lineages:
         self.chains: dict[tuple[str, str], list[StageLock]] = {}
 
     def of(self, artifact: ArtifactState, version: VersionState) -> tuple[dict[str, Any] | None, str | None]:
+        """The version's lineage (as `trail lineage --json`), or None and the reason."""
         key = (artifact.name, version.version)
         if key not in self.infos:
             f = self.facts.get(facts_key(artifact.name, version.commit))
@@ -226,6 +229,7 @@ class Lineages:
         return self.infos[key]
 
     def chain(self, name: str, commit: str) -> list[StageLock]:
+        """The upstream chain of an artifact at a commit."""
         if (name, commit) not in self.chains:
             self.chains[(name, commit)] = chain_of(name, self.facts.get(facts_key(name, commit)))
         return self.chains[(name, commit)]

@@ -24,18 +24,22 @@ def unslug(text: str) -> str:
 
 
 def artifact_page(name: str) -> str:
+    """Where an artifact's page lives in the site."""
     return f"a/{slug(name)}/index.html"
 
 
 def version_page(name: str, version: str) -> str:
+    """Where a version's page lives in the site."""
     return f"a/{slug(name)}/{slug(version)}.html"
 
 
 def artifact_api(name: str) -> str:
+    """Where an artifact's JSON lives in the site."""
     return f"{API}/artifacts/{slug(name)}.json"
 
 
 def version_api(name: str, version: str) -> str:
+    """Where a version's JSON lives in the site."""
     return f"{API}/artifacts/{slug(name)}/{slug(version)}.json"
 
 
