@@ -173,13 +173,17 @@ class Trend:
 
 
 def trend(project: Project, name: str, fetch: bool = False) -> Trend:
-    """Every active registered version of NAME with its metrics, in version order (a few batched git reads)."""
+    """Every active registered version of NAME with its metrics, in version order (a few batched git reads).
+
+    A version's metrics are those of NAME's own pipeline (see `RevisionData.artifact_metrics`).
+    """
     artifact = project.artifact_state(name)
     versions = artifact.active_versions()[::-1]
     if not versions:
         raise NotFound(f"{name} has no active registered version")
     revisions = [Revision(f"{name}@{v.version}", v.commit) for v in versions]
     read = RevisionReader(project.git).read(revisions, params=False, fetch=fetch)
+    scoped = [data.artifact_metrics(name) for data in read]
     holders = artifact.stage_holders()
     rows = [
         {
@@ -187,8 +191,8 @@ def trend(project: Project, name: str, fetch: bool = False) -> Trend:
             "commit": v.commit,
             "created_at": v.created_at.isoformat(),
             "stages": sorted(s for s, h in holders.items() if h is v),
-            "metrics": data.metrics,
+            "metrics": metrics,
         }
-        for v, data in zip(versions, read, strict=True)
+        for v, (metrics, _) in zip(versions, scoped, strict=True)
     ]
-    return Trend(rows, [u for data in read for u in data.unreadable])
+    return Trend(rows, [u for _, unread in scoped for u in unread])

@@ -161,7 +161,8 @@ class Project:
         lockfile = output.source if output and output.source.endswith("dvc.lock") else None
         lockfile = lockfile or dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
         params = dvcfiles.lock_params(data.locks.get(lockfile), at(lockfile, commit))
-        return Snapshot(commit, decl, output, data.metrics, params, data.unreadable)
+        metrics, unreadable = data.artifact_metrics(name)
+        return Snapshot(commit, decl, output, metrics, params, unreadable)
 
     def show(self, ref: str) -> dict:
         """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""

@@ -62,6 +62,7 @@ class RevisionData:
     params: Documents
     dvcfile_texts: dict[str, bytes] = field(default_factory=dict)  # `.dvc` files (dvc add, dvc import)
     unreadable: list[Unreadable] = field(default_factory=list)
+    declared: dict[str, list[str]] = field(default_factory=dict)  # dvc.yaml -> the metrics files it declares
 
     @cached_property
     def dvcyamls(self) -> dict[str, Any]:
@@ -107,6 +108,23 @@ class RevisionData:
             for stage in lineage.fast_edges(text, lockfile, where, self.wdirs(lockfile)).values():
                 hashes.update((o.path, o.md5) for o in stage.outs if o.md5)
         return hashes
+
+    def artifact_metrics(self, name: str) -> tuple[Documents, list[Unreadable]]:
+        """An artifact's metrics: those declared by its own dvc.yaml and by the dvc.yaml whose stage outputs it.
+
+        With one dvc.yaml in the revision (the common case) that is all of them, found without a YAML parse.
+        """
+        scope = {dvcfiles.dvcfile_for(name)}
+        decl = self.artifacts().get(name) if len(self.declared) > 1 else None
+        if decl is not None:
+            from dvc_trail import lineage
+
+            for lockfile, raw in self.lock_texts.items():
+                stages = lineage.fast_edges(raw.decode(errors="replace"), lockfile, lockfile, self.wdirs(lockfile))
+                if any(o.path == decl.path for s in stages.values() for o in s.outs):
+                    scope.add(posixpath.join(posixpath.dirname(lockfile), "dvc.yaml"))
+        paths = {m for d in scope for m in self.declared.get(d, [])}
+        return {p: v for p, v in self.metrics.items() if p in paths}, [u for u in self.unreadable if u.path in paths]
 
     def artifacts(self) -> dict[str, dvcfiles.ArtifactDecl]:
         """Every artifact declared in the revision's dvc.yaml files, keyed by name."""
@@ -168,16 +186,19 @@ class RevisionReader:
                 texts = {"dvc.yaml": data.dvcyaml_texts, "dvc.lock": data.lock_texts}.get(name, data.dvcfile_texts)
                 texts[p] = raw
             param_files = params_to_read(data.dvcyamls, root_params_exists=True, at=r.short) if params else {}
-            metric_files = known.get(r.commit or "") if metrics else []
-            if metric_files is None:
-                metric_files = []
+            here = known.get(r.commit or "") if metrics else {}
+            if here is None:
+                here = {}
                 for d, raw in data.dvcyaml_texts.items():
                     if (d, raw) not in declared:
                         declared[(d, raw)] = dvcfiles.metric_paths(data.dvcyamls[d], d, f"{d} at {r.short}")
-                    metric_files += declared[(d, raw)]
-            parsed.append((data, param_files, metric_files))
+                    here[d] = declared[(d, raw)]
+            data.declared = here
+            parsed.append((data, param_files, list(dict.fromkeys(m for ms in here.values() for m in ms))))
         if metrics:
-            treecache.remember_metrics(self.git, {d.revision.commit: ms for d, _, ms in parsed if d.revision.commit})
+            treecache.remember_metrics(
+                self.git, {d.revision.commit: d.declared for d, _, _ in parsed if d.revision.commit}
+            )
         second = self._blobs({d.revision: [*ps, *ms] for d, ps, ms in parsed})
         for data, param_files, metric_files in parsed:
             r = data.revision

@@ -37,21 +37,26 @@ def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def declared_metrics(git: Git, commits: list[str]) -> dict[str, list[str]]:
-    """The metrics files each commit's dvc.yaml files declare, for the commits already seen (no YAML parse)."""
-    entries = _load(git, "metrics")
-    return {c: entries[c] for c in commits if _valid(entries.get(c), lambda name: True)}
+def declared_metrics(git: Git, commits: list[str]) -> dict[str, dict[str, list[str]]]:
+    """dvc.yaml -> the metrics files it declares, at each commit already seen (no YAML parse)."""
+    entries: dict = _load(git, "declared")
+    return {
+        c: found
+        for c in commits
+        if isinstance(found := entries.get(c), dict)
+        and all(isinstance(d, str) and _valid(ms, lambda name: True) for d, ms in found.items())
+    }
 
 
-def remember_metrics(git: Git, declared: dict[str, list[str]]) -> None:
+def remember_metrics(git: Git, declared: dict[str, dict[str, list[str]]]) -> None:
     """Keep the metrics files declared at these commits (commits never change, so neither does the answer)."""
-    entries = _load(git, "metrics")
+    entries: dict = _load(git, "declared")
     new = {c: paths for c, paths in declared.items() if entries.get(c) != paths}
     if new:
-        _save(git, "metrics", entries, new)
+        _save(git, "declared", entries, new)
 
 
-def _load(git: Git, name: str) -> dict[str, list[str]]:
+def _load(git: Git, name: str) -> dict:
     """A cache file's entries; a missing, unreadable or foreign file is empty (and rebuilt)."""
     try:
         data = json.loads((_git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json").read_text())
@@ -61,7 +66,7 @@ def _load(git: Git, name: str) -> dict[str, list[str]]:
     return data["entries"] if ok else {}
 
 
-def _save(git: Git, name: str, entries: dict[str, list[str]], new: dict[str, list[str]]) -> None:
+def _save(git: Git, name: str, entries: dict, new: dict) -> None:
     """Write the entries plus the new ones atomically; a read-only repository goes without."""
     entries = {**({} if len(entries) > MAX_ENTRIES else entries), **new}
     path = _git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json"
