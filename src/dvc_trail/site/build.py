@@ -6,44 +6,21 @@ commit), renders only pages whose inputs changed, and writes only files whose by
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import diff
 from dvc_trail.project import Project
-from dvc_trail.registry import Action
-from dvc_trail.site import charts, model, paths
+from dvc_trail.site import model, paths
 from dvc_trail.site.facts import read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
+from dvc_trail.site.pages import Pages, SiteOptions, to_json
 from dvc_trail.site.sources import origin_url, repo_url_from, tracked_remote
 
-# The index's filter: rows match as you type; a `?q=` in the address (the form's no-script submission) is applied.
-FILTER_SCRIPT = (
-    "(function(){var q=document.getElementById('q');if(!q)return;"
-    "var rows=document.querySelectorAll('tr[data-search]');"
-    "function f(){var t=q.value.trim().toLowerCase();rows.forEach(function(r){"
-    "r.hidden=!!t&&r.getAttribute('data-search').indexOf(t)<0;});}"
-    "var p=new URLSearchParams(location.search).get('q');if(p)q.value=p;"
-    "q.addEventListener('input',f);q.form.addEventListener('submit',function(e){e.preventDefault();f();});f();})();"
-)
-SCRIPT_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(FILTER_SCRIPT.encode()).digest()).decode() + "'"
-KEY_METRICS = 4
+__all__ = ["SiteOptions", "build_site"]
+
 RECENT = 200  # events on history.html; all of them are on the archive pages, CHUNK a page, oldest first
 CHUNK = 500
-MAX_CHARTS = 12
-
-
-@dataclass(frozen=True)
-class SiteOptions:
-    """How the site links outward: its own public URL and the repository's web page."""
-
-    base_url: str | None = None
-    repo_url: str | None = None
-    title: str = "Model registry"
 
 
 def build_site(project: Project, out: Path, options: SiteOptions | None = None) -> BuildReport:
@@ -58,10 +35,10 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     index = model.hash_index(artifacts, facts)
     repo_url = options.repo_url if options.repo_url is not None else repo_url_from(project.git)
     remote = tracked_remote(project.git)
-    pages = _Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git))
+    pages = Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git))
     salt = pages.salt()
-    registry = project.ls()
     every = project.ls(include_deprecated=True)
+    registry = {name: info for name, info in every.items() if info["active"]}  # `ls` without --all
     live = {n: [v.version for v, _ in ps] for n, ps in pairs.items()}
     pages.env.globals["live"] = {n: set(vs) for n, vs in live.items()}
     links = {k: model.links_at(f, index) for k, f in facts.items()}
@@ -80,7 +57,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
                 continue
             view = model.version_view(artifact, version, previous, lineages, stages)
             folder.write(html_rel, pages.version(view, html_rel), key)
-            folder.write(api_rel, _json(pages.version_json(view)), key)
+            folder.write(api_rel, to_json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
         key = model.artifact_key(artifact, stage_map, known, salt)
         html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
@@ -88,264 +65,45 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             continue
         view_a = model.artifact_view(artifact, stage_map, facts)
         folder.write(html_rel, pages.artifact(view_a, set(artifacts)), key)
-        folder.write(api_rel, _json(pages.artifact_json(view_a)), key)
+        folder.write(api_rel, to_json(pages.artifact_json(view_a)), key)
 
     views = [model.artifact_view(a, every.get(n, {}).get("stage", {}), facts, True) for n, a in pairs_of(artifacts)]
     decls = {view.name: view.decl for view in views}
-    history = project.history()
     folder.write("index.html", pages.index(views, decls))
     folder.write("stages.html", pages.stages(artifacts))
+    _history(project, folder, pages, live, salt)
+    folder.write(f"{paths.API}/registry.json", to_json(registry))
+    folder.write(".nojekyll", b"")
+    return folder.finish(warnings)
+
+
+def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str, list[str]], salt: str) -> None:
+    """history.json, history.html and the archive parts; none of them is even computed when no event changed."""
+    events = [e for a in project.state.artifacts.values() for e in a.events]
+    stamp = [(e.tag, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in events]
+    key = hashlib.sha256(repr((salt, sorted(stamp), sorted(live.items()))).encode()).hexdigest()[:32]
+    parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
+    json_rel = f"{paths.API}/history.json"
+    unchanged = {"history.html": key, json_rel: key, **parts}
+    if all(folder.is_fresh(rel, k) for rel, k in unchanged.items()):
+        for rel, k in unchanged.items():
+            folder.fresh(rel, k)
+        return
+    history = project.history()
     oldest_first = history[::-1]
     chunks = [oldest_first[i : i + CHUNK] for i in range(0, len(oldest_first), CHUNK)]
     archive = [(f"history/{n + 1}.html", c[0]["timestamp"], c[-1]["timestamp"]) for n, c in enumerate(chunks)]
-    folder.write("history.html", pages.history(history[:RECENT], live, "history.html", archive[::-1], len(history)))
+    latest = pages.history(history[:RECENT], live, "history.html", archive[::-1], len(history))
+    folder.write("history.html", latest, key)
     for (rel, _, _), chunk in zip(archive, chunks, strict=True):  # older pages keep their bytes as events are added
-        events = chunk[::-1]
-        flags = [e["version"] in live.get(e["artifact"], ()) for e in events]
-        key = hashlib.sha256(repr((salt, events, flags)).encode()).hexdigest()[:32]
-        if not folder.fresh(rel, key):
-            folder.write(rel, pages.history(events, live, rel, [], len(events), rel), key)
-    folder.write(f"{paths.API}/registry.json", _json(registry))
-    folder.write(f"{paths.API}/history.json", _json(history))
-    folder.write(".nojekyll", b"")
-    return folder.finish(warnings)
+        part = chunk[::-1]
+        flags = [e["version"] in live.get(e["artifact"], ()) for e in part]
+        part_key = hashlib.sha256(repr((salt, part, flags)).encode()).hexdigest()[:32]
+        if not folder.fresh(rel, part_key):
+            folder.write(rel, pages.history(part, live, rel, [], len(part), rel), part_key)
+    folder.write(json_rel, to_json(history), key)
 
 
 def pairs_of(artifacts: dict[str, Any]) -> list[tuple[str, Any]]:
     """Artifacts by name, in name order (the index lists them so)."""
     return sorted(artifacts.items())
-
-
-def _when(stamp: str | None) -> Any:
-    """A `<time>` element for an ISO date (the markup escapes its arguments)."""
-    from markupsafe import Markup
-
-    if not stamp:
-        return "-"
-    return Markup('<time datetime="{0}">{1}</time>').format(stamp, stamp[:16].replace("T", " "))
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return diff.format_number(value)
-    return "-" if value is None else str(value)
-
-
-def _json(data: Any) -> bytes:
-    return (json.dumps(data, ensure_ascii=False, default=str) + "\n").encode()  # no indent: the C encoder
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return "" if value is None else str(value)
-
-
-def _metric(row: dict[str, Any], key: str) -> Any:
-    path, _, name = key.partition(":")
-    return row["metrics"].get(path, {}).get(name)
-
-
-def _ref_page(ref: str) -> str:
-    name, _, version = ref.rpartition("@")
-    return paths.version_page(name, version)
-
-
-def _change_text(c: dict[str, Any]) -> str:
-    kind, stage = c["kind"], c["stage"]
-    if kind == "stage":
-        return f"stage {stage} {'added' if c['new'] else 'removed'}"
-    if kind == "cmd":
-        return f"stage {stage}: command {_plain(c['old'])} -> {_plain(c['new'])}"
-    if kind == "param":
-        return f"stage {stage}: param {c['path']} {_plain(c['old'])} -> {_plain(c['new'])}"
-    old = ", ".join(c.get("old_versions") or []) or (c["old"] or "none")[:8]
-    new = ", ".join(c.get("new_versions") or []) or (c["new"] or "none")[:8]
-    return f"stage {stage}: {'input' if kind == 'dep' else 'output'} {c['path']} {old} -> {new}"
-
-
-class _Pages:
-    """The Jinja2 environment and one method per page kind."""
-
-    def __init__(
-        self, options: SiteOptions, repo_url: str | None, remote: dict[str, str] | None, clone_url: str | None
-    ) -> None:
-        import jinja2  # here: only `trail site` renders HTML
-
-        self.options, self.repo_url, self.remote = options, repo_url, remote
-        self.env = jinja2.Environment(
-            loader=jinja2.PackageLoader("dvc_trail", "templates"),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,  # templates are package data: no stat of each template per page
-        )
-        self.env.globals.update(
-            artifact_page=paths.artifact_page,
-            version_page=paths.version_page,
-            artifact_api=paths.artifact_api,
-            version_api=paths.version_api,
-            ref_page=_ref_page,
-            fmt=diff.format_number,
-            change=diff.format_change,
-            plain=_plain,
-            metric=_metric,
-            change_text=_change_text,
-            when=_when,
-            value=_value,
-            commit=self._commit,
-            repo_url=repo_url,
-            site_title=options.title,
-            script_hash=None,
-        )
-        self.clone_url = clone_url or repo_url
-        base = options.base_url.rstrip("/") if options.base_url else None
-        self.registry_url = base
-
-    def _commit(self, sha: str) -> Any:
-        """A short commit id, linked to the repository's web page when there is one."""
-        from markupsafe import Markup
-
-        if self.repo_url:
-            return Markup('<a href="{0}/commit/{1}"><code>{2}</code></a>').format(self.repo_url, sha, sha[:7])
-        return Markup('<code title="{0}">{1}</code>').format(sha, sha[:7])
-
-    def salt(self) -> str:
-        """A digest of the templates and options: any change re-renders every page."""
-        assert self.env.loader is not None
-        parts = [json.dumps([self.options.__dict__, self.repo_url, self.remote, self.clone_url], sort_keys=True)]
-        for name in sorted(self.env.list_templates()):
-            parts.append(self.env.loader.get_source(self.env, name)[0])
-        return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-
-    def _render(self, template: str, rel: str, **context: Any) -> bytes:
-        root = paths.relative(rel, "")
-        return self.env.get_template(template).render(root=root, **context).encode()
-
-    def version(self, view: model.VersionView, rel: str) -> bytes:
-        graph = charts.lineage_graph(view.lineage) if view.lineage else None
-        relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
-        if view.lineage:
-            relevant.update(d["path"] for s in view.lineage["stages"] for d in s["deps"])
-        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote, relevant=relevant)
-
-    def version_json(self, view: model.VersionView) -> dict[str, Any]:
-        return {
-            "name": view.name,
-            "version": view.version,
-            "commit": view.commit,
-            "path": view.show["path"],
-            "hash": view.show["hash"],
-            "remote": self.remote,
-            "show": view.show,
-            "lineage": view.lineage,
-            "lineage_error": view.lineage_error,
-            "previous": view.previous,
-            "changes": {"metrics": view.metrics_diff, "params": view.params_diff, "upstream": view.upstream},
-            "tags": view.events,
-        }
-
-    def artifact(self, view: model.ArtifactView, known: set[str]) -> bytes:
-        rows = view.versions[::-1]
-        found = [charts.trend_chart(k, rows) for k in view.metric_keys[:MAX_CHARTS]]
-        out_name = (view.decl or {}).get("path", "").rstrip("/").rpartition("/")[2] or "artifact"
-        return self._render(
-            "artifact.html",
-            paths.artifact_page(view.name),
-            a=view,
-            charts=[c for c in found if c],
-            key_metrics=view.metric_keys[:KEY_METRICS],
-            known=known,
-            clone_url=self.clone_url,
-            registry_url=self.registry_url,
-            out_name=out_name,
-        )
-
-    def artifact_json(self, view: model.ArtifactView) -> dict[str, Any]:
-        return {
-            "name": view.name,
-            "active": view.active,
-            "declaration": view.decl,
-            "latest": view.latest,
-            "stages": view.stages,
-            "versions": [{**row, "api": paths.version_api(view.name, row["version"])} for row in view.versions],
-            "metrics": view.metric_keys,
-            "stage_history": view.stage_history,
-        }
-
-    def index(self, views: list[model.ArtifactView], decls: dict[str, dict[str, Any] | None]) -> bytes:
-        rows = []
-        for view in views:
-            decl = decls.get(view.name) or {}
-            rows.append(
-                {
-                    "name": view.name,
-                    "anchor": "a-" + paths.slug(view.name),
-                    "href": paths.artifact_page(view.name),
-                    "type": decl.get("type"),
-                    "desc": decl.get("desc"),
-                    "labels": decl.get("labels") or [],
-                    "latest": view.latest,
-                    "stages": view.stages,
-                    "last": view.last_event,
-                    "active": view.active,
-                }
-            )
-        active = [r for r in rows if r["active"]]
-        deprecated = [r for r in rows if not r["active"]]
-        context = {"active": active, "deprecated": deprecated, "script": FILTER_SCRIPT, "script_hash": SCRIPT_HASH}
-        return self._render("index.html", "index.html", **context)
-
-    def stages(self, artifacts: dict[str, Any]) -> bytes:
-        board: dict[str, list[dict[str, Any]]] = {}
-        for name, artifact in sorted(artifacts.items()):
-            if not artifact.is_active:
-                continue
-            for stage, version in artifact.stage_holders().items():
-                if not version.is_registered:
-                    continue
-                since = version.stage_assigned_at(stage)
-                event = next(
-                    e
-                    for e in reversed(version.stage_events[stage])
-                    if e.action is Action.ASSIGN and e.timestamp == since
-                )
-                since_at = event.created_at.isoformat()
-                board.setdefault(stage, []).append(
-                    {"name": name, "version": version.version, "since": since_at, "by": event.author}
-                )
-        return self._render("stages.html", "stages.html", board=dict(sorted(board.items())))
-
-    def history(
-        self,
-        events: list[dict[str, Any]],
-        live: dict[str, list[str]],
-        rel: str,
-        archive: list[tuple[str, str, str]],
-        total: int,
-        part: str | None = None,
-    ) -> bytes:
-        alive: dict[str, set[str]] = {name: set() for name in {e["artifact"] for e in events}}
-        alive.update({k: set(v) for k, v in live.items()})
-        root = paths.relative(rel, "")
-        pages = {name: root + paths.artifact_page(name) for name in {e["artifact"] for e in events}}
-        rows = [
-            (
-                e["timestamp"][:16].replace("T", " "),
-                e["timestamp"],
-                e["artifact"],
-                pages[e["artifact"]],
-                e["event"],
-                e["version"] or "",
-                root + paths.version_page(e["artifact"], e["version"]) if e["version"] in alive[e["artifact"]] else "",
-                e["stage"] or "",
-                e["author"],
-                e["message"],
-                e["ref"],
-            )
-            for e in events
-        ]
-        return self._render("history.html", rel, rows=rows, archive=archive, total=total, part=part)

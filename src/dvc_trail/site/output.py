@@ -41,6 +41,7 @@ class SiteFolder:
         self.written: list[str] = []
         self.unchanged = 0
         self.folders: set[Path] = set()
+        self.listings: dict[str, set[str]] = {}
         manifest = root / MANIFEST
         if root.exists() and not root.is_dir():
             raise TrailError(f"{root} is not a folder")
@@ -55,12 +56,26 @@ class SiteFolder:
 
     def fresh(self, rel: str, key: str) -> bool:
         """Whether `rel` was built from the same inputs and is still there (then it counts as produced)."""
-        if self.keys.get(rel) == key and (self.root / rel).is_file():
+        if self.is_fresh(rel, key):
             self.produced.add(rel)
             self.new_keys[rel] = key
             self.unchanged += 1
             return True
         return False
+
+    def is_fresh(self, rel: str, key: str) -> bool:
+        """Whether `rel` was built from the same inputs and is still there."""
+        return self.keys.get(rel) == key and self._exists(rel)
+
+    def _exists(self, rel: str) -> bool:
+        """Whether a site file exists, from one listing per folder (cheaper than a stat per page)."""
+        folder, _, name = rel.rpartition("/")
+        if folder not in self.listings:
+            try:
+                self.listings[folder] = set(os.listdir(self.root / folder))
+            except OSError:
+                self.listings[folder] = set()
+        return name in self.listings[folder]
 
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Write `rel` unless it already holds exactly these bytes."""
