@@ -156,20 +156,39 @@ class Planner:
         self.tag(f"{art.name}@deprecated", mark, epoch, f"Deprecating artifact '{art.name}'")
 
 
-def generate(path: Path | str, commits: int = 1000, tags: int = 7500, seed: int = 0, artifacts: int = 10) -> Path:
-    """Create the repository at `path` (must not exist or be empty) and return it."""
+def generate(
+    path: Path | str,
+    commits: int = 1000,
+    tags: int = 7500,
+    seed: int = 0,
+    artifacts: int = 10,
+    cached_metrics: bool = False,
+) -> Path:
+    """Create the repository at `path` (must not exist or be empty) and return it.
+
+    `cached_metrics`: metrics/scores.json is kept out of git and in the local DVC cache (by its dvc.lock hash).
+    """
     path, rng = Path(path), random.Random(seed)
     names = [f"model-{i:02d}" for i in range(artifacts)]
     spacing = tags // commits + 100
     deprecations = {int(tags * 0.5): names[-2], int(tags * 0.9): names[-1]} if artifacts >= 3 and tags >= 40 else {}
     plan = Planner(names, rng)
     stream: list[bytes] = []
+    cache: dict[str, bytes] = {}
     for c in range(commits):
         mark, epoch = c + 1, BASE_EPOCH + c * spacing
         files = _files(c, names, rng, seed)
+        if cached_metrics:
+            metrics = files.pop("metrics/scores.json").encode()
+            cache[hashlib.md5(metrics).hexdigest()] = metrics
         if c == 0:
-            files |= {"dvc.yaml": _dvc_yaml(names), ".dvc/config": "", ".dvc/.gitignore": "/config.local\n/tmp\n"}
-            files |= {".gitignore": "/data/prepared\n/models/*.pkl\n"}
+            files |= {
+                "dvc.yaml": _dvc_yaml(names),
+                ".dvc/config": "",
+                ".dvc/.gitignore": "/config.local\n/tmp\n/cache\n",
+            }
+            ignored = "/data/prepared\n/models/*.pkl\n" + ("/metrics/scores.json\n" if cached_metrics else "")
+            files |= {".gitignore": ignored}
         ident = f"{WHO} {epoch} +0000"
         head = f"commit refs/heads/main\nmark :{mark}\nauthor {ident}\ncommitter {ident}\n".encode()
         head += _data(f"Experiment {c}: retrain all models") + (f"from :{mark - 1}\n".encode() if c else b"")
@@ -192,6 +211,10 @@ def generate(path: Path | str, commits: int = 1000, tags: int = 7500, seed: int 
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=b"".join(stream), check=True)
     subprocess.run(["git", "pack-refs", "--all"], cwd=path, check=True)
     subprocess.run(["git", "reset", "-q", "--hard"], cwd=path, check=True)
+    for md5, data in cache.items():
+        obj = path / ".dvc" / "cache" / "files" / "md5" / md5[:2] / md5[2:]
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        obj.write_bytes(data)
     return path
 
 

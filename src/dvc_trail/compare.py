@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import diff, dvcfiles
+from dvc_trail import diff
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
 from dvc_trail.registry import lookup, parse_ref
-from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader
+from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
 from dvc_trail.shorthand import at
 
 
@@ -28,6 +28,11 @@ class Comparison:
     def to_json(self) -> dict[str, Any]:
         """The diff as `trail diff --json` prints it (DVC's metrics and params diff shape)."""
         return {"metrics": self.metrics, "params": self.params}
+
+    @property
+    def unreadable(self) -> list[Unreadable]:
+        """Declared metrics and params files that either side could not read (not in the local DVC cache)."""
+        return [*self.old.unreadable, *self.new.unreadable]
 
     @property
     def failed_gates(self) -> list[diff.GateResult]:
@@ -70,12 +75,18 @@ def revision(project: Project, spec: str | None) -> Revision:
 
 
 def compare(
-    project: Project, a: str | None, b: str | None, all_values: bool = False, gates: list[str] | None = None
+    project: Project,
+    a: str | None,
+    b: str | None,
+    all_values: bool = False,
+    gates: list[str] | None = None,
+    fetch: bool = False,
 ) -> Comparison:
     """Diff metrics and params of A (default HEAD) and B (default the workspace), then check gates.
 
     Gates come from `--fail-on` rules, else from `trail.yaml` as A has it (so a pull request cannot loosen
-    its own gates).
+    its own gates). Every gate fails when a declared metrics file of either side could not be read.
+    `fetch`: download DVC-cached metrics files missing from the local cache from the default remote.
     """
     old_rev = revision(project, "HEAD" if a is None else a)
     new_rev = revision(project, b)
@@ -85,30 +96,37 @@ def compare(
         spec = f"{old_rev.commit}:{CONFIG_FILE}"
         config = parse_config(project.git.read_blobs([spec])[spec], at(CONFIG_FILE, old_rev.commit))
     rules = [diff.parse_gate(g) for g in (gates if gates else config.gates)]
-    old, new = RevisionReader(project.git).read([old_rev, new_rev])
+    old, new = RevisionReader(project.git).read([old_rev, new_rev], fetch=fetch)
+    checked = diff.check_gates(rules, old.metrics, new.metrics)
+    if rules and (unread := [*old.unreadable, *new.unreadable]):
+        names = ", ".join(sorted({f"{u.path} at {u.revision.label}" for u in unread}))
+        checked = [diff.GateResult(rule, None, None, breached=True, unreadable=names) for rule in rules]
     return Comparison(
         old,
         new,
         diff.diff_documents(old.metrics, new.metrics, all_values),
         diff.diff_documents(old.params, new.params, all_values),
-        diff.check_gates(rules, old.metrics, new.metrics),
+        checked,
         config.directions,
     )
 
 
-def pull_request(project: Project, base: str, head: str, gates: list[str] | None = None) -> PullRequest:
+def pull_request(
+    project: Project, base: str, head: str, gates: list[str] | None = None, fetch: bool = False
+) -> PullRequest:
     """The comparison of BASE and HEAD plus the upstream changes of every artifact whose content changed."""
     from dvc_trail import provenance
 
-    result = compare(project, base, head, gates=gates)
+    result = compare(project, base, head, gates=gates, fetch=fetch)
     old, new = result.old.revision.commit, result.new.revision.commit
     return PullRequest(result, provenance.upstream_changes(project, result.changed_artifacts(), old, new))
 
 
-def require_better(project: Project, ref: str, stage: str, metric: str) -> str:
+def require_better(project: Project, ref: str, stage: str, metric: str, fetch: bool = False) -> str:
     """Refuse a promotion when the candidate is worse on METRIC than the version holding STAGE now.
 
-    Returns a one-line verdict for the log; raises TrailError when the candidate is worse.
+    Returns a one-line verdict for the log; raises TrailError when the candidate is worse, or when a declared
+    metrics file of either version could not be read.
     """
     artifact, candidate = project.lookup(ref)
     holder = artifact.stage_holders().get(stage)
@@ -118,7 +136,14 @@ def require_better(project: Project, ref: str, stage: str, metric: str) -> str:
         return f"{ref} already holds {stage!r}"
     config = load_config(project.git.root)
     reader = RevisionReader(project.git)
-    cur, new = reader.read([Revision(holder.version, holder.commit), Revision(candidate.version, candidate.commit)])
+    revisions = [
+        Revision(f"{artifact.name}@{holder.version}", holder.commit),
+        Revision(f"{artifact.name}@{candidate.version}", candidate.commit),
+    ]
+    cur, new = reader.read(revisions, params=False, fetch=fetch)
+    if cur.unreadable or new.unreadable:
+        names = "; ".join(u.message for u in [*cur.unreadable, *new.unreadable])
+        raise TrailError(f"refusing to assign {stage!r}: cannot compare {metric}: {names}")
     old_value, new_value = _metric(cur, metric), _metric(new, metric)
     if old_value is None or new_value is None:
         where = holder.version if old_value is None else candidate.version
@@ -139,41 +164,35 @@ def _metric(data: RevisionData, metric: str) -> Any:
     return None
 
 
-def trend(project: Project, name: str) -> list[dict[str, Any]]:
-    """Every active registered version of NAME with its metrics, in version order (two cat-file batches)."""
-    artifact = project.state.artifact(name)
+@dataclass(frozen=True)
+class Trend:
+    """Every active version of an artifact with its metrics, and the metrics files that could not be read."""
+
+    rows: list[dict[str, Any]]
+    unreadable: list[Unreadable]
+
+
+def trend(project: Project, name: str, fetch: bool = False) -> Trend:
+    """Every active registered version of NAME with its metrics, in version order (a few batched git reads).
+
+    A version's metrics are those of NAME's own pipeline (see `RevisionData.artifact_metrics`).
+    """
+    artifact = project.artifact_state(name)
     versions = artifact.active_versions()[::-1]
     if not versions:
         raise NotFound(f"{name} has no active registered version")
-    dvcfile = dvcfiles.dvcfile_for(name)
-    specs = [f"{v.commit}:{dvcfile}" for v in versions]
-    docs = project.git.read_blobs(specs)
-    by_content: dict[bytes | None, list[str]] = {}  # dvc.yaml rarely changes: parse each distinct text once
-    paths = {}
-    for v in versions:
-        raw = docs[f"{v.commit}:{dvcfile}"]
-        if raw not in by_content:
-            by_content[raw] = dvcfiles.metric_paths(
-                dvcfiles.load_blob(raw, dvcfile, v.commit), dvcfile, at(dvcfile, v.commit)
-            )
-        paths[v.commit] = by_content[raw]
-    blobs = project.git.read_blobs([f"{c}:{p}" for c, ps in paths.items() for p in ps])
+    revisions = [Revision(f"{name}@{v.version}", v.commit) for v in versions]
+    read = RevisionReader(project.git).read(revisions, params=False, fetch=fetch)
+    scoped = [data.artifact_metrics(name) for data in read]
     holders = artifact.stage_holders()
-    rows = []
-    for v in versions:
-        metrics = {}
-        for path in paths[v.commit]:
-            raw = blobs.get(f"{v.commit}:{path}")
-            if raw is not None:
-                where = at(path, v.commit)
-                metrics[path] = dvcfiles.metrics_document(raw, path, where)
-        rows.append(
-            {
-                "version": v.version,
-                "commit": v.commit,
-                "created_at": v.created_at.isoformat(),
-                "stages": sorted(s for s, h in holders.items() if h is v),
-                "metrics": metrics,
-            }
-        )
-    return rows
+    rows = [
+        {
+            "version": v.version,
+            "commit": v.commit,
+            "created_at": v.created_at.isoformat(),
+            "stages": sorted(s for s, h in holders.items() if h is v),
+            "metrics": metrics,
+        }
+        for v, (metrics, _) in zip(versions, scoped, strict=True)
+    ]
+    return Trend(rows, [u for _, unread in scoped for u in unread])

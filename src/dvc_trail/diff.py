@@ -130,10 +130,13 @@ class GateResult:
     old: Any = None
     new: Any = None
     breached: bool = False
+    unreadable: str | None = None  # the metrics files that could not be read, which fails every gate
 
     @property
     def message(self) -> str:
         """One line for people: the gate, its verdict, and the values it compared."""
+        if self.unreadable:
+            return f"{self.gate.text}: FAILED (could not read {self.unreadable})"
         if self.path is None:
             return f"{self.gate.text}: no such metric in either revision"
         state = "FAILED" if self.breached else "ok"

@@ -58,20 +58,33 @@ def repro(root: Path) -> list[str]:
         return [stage.addressing for stage in repo.reproduce()]
 
 
-def read_cached(root: Path, md5: str) -> bytes | None:
-    """A file's bytes from the DVC cache by hash, fetched from the default remote if missing."""
-    check_oid(md5, "a cached file's hash")
-    with _repo(root) as repo:
-        path = repo.cache.local.oid_to_path(md5)
-        if not os.path.exists(path):
-            from dvc_data.hashfile.hash_info import HashInfo
+def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> list[str]:
+    """Download single objects (files or `.dir` manifests, by md5) from the DVC remote into the local cache.
 
-            with _remote_io("(the default)", f"fetching {md5}"):
-                repo.cloud.pull([HashInfo("md5", md5)])
-        if not os.path.exists(path):
-            return None
-        with open(path, "rb") as handle:
-            return handle.read()
+    Each is hash-checked before it is moved into place; returns the ones the remote does not have.
+    """
+    for md5 in md5s:
+        check_oid(md5, "a metrics file's hash")
+    missing = []
+    with open_remote(root, remote) as store:
+        odb, cache = store.odb("md5"), store.cache_odb("md5")
+        with _remote_io(store.label, "download"):
+            for md5 in md5s:
+                dest = Path(cache.oid_to_path(md5))
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                tmp, src = dest.with_name(f".{dest.name}.trail-tmp"), odb.oid_to_path(md5)
+                try:
+                    if (odb.fs.size(src) or 0) > MANIFEST_LIMIT:
+                        raise TrailError(f"object {md5} on DVC remote {store.label} is too large for a metrics file")
+                    odb.fs.get_file(src, str(tmp))
+                except FileNotFoundError:
+                    missing.append(md5)
+                    continue
+                if _hash_file(tmp, "md5") != md5.removesuffix(".dir"):
+                    tmp.unlink(missing_ok=True)
+                    raise TrailError(f"corrupt download of object {md5} from DVC remote {store.label}")
+                os.replace(tmp, dest)
+    return missing
 
 
 # --- remotes: an artifact's objects, upload and check, download and re-hash ----------------------

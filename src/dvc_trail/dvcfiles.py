@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,6 +84,14 @@ class Output:
     def is_dir(self) -> bool:
         """Whether the hash names a directory manifest (`.dir`)."""
         return self.md5.endswith(".dir")
+
+
+HASH = re.compile(r"[0-9a-f]{32}(\.dir)?")
+
+
+def valid_hash(md5: str) -> bool:
+    """Whether `md5` is a DVC content hash (32 lower-case hex digits, `.dir` for a folder): safe in a path."""
+    return HASH.fullmatch(md5) is not None
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -168,13 +177,35 @@ def lock_stages(doc: Any, where: str) -> dict[str, dict]:
     return stages
 
 
-def lock_outputs(doc: Any, lockfile: str, where: str) -> dict[str, Output]:
-    """Every output hash in a dvc.lock, keyed by repository path."""
+def stage_wdirs(doc: Any, dvcfile: str, where: str) -> dict[str, str]:
+    """The folder (repository path) of each stage of a dvc.yaml whose `wdir` is not the dvc.yaml's own folder.
+
+    `foreach`/`matrix` stages are keyed by their base name: dvc.lock calls them `name@key`.
+    """
+    if not isinstance(doc, dict):
+        return {}
+    folder = posixpath.dirname(dvcfile)
+    wdirs = {}
+    for name, stage in shaped(doc.get("stages"), dict, "stages", where).items():
+        body = stage.get("do", stage) if isinstance(stage, dict) else None
+        wdir = body.get("wdir") if isinstance(body, dict) else None
+        if isinstance(wdir, str) and (path := join(folder, wdir).removeprefix(".")) != folder:
+            wdirs[str(name)] = path
+    return wdirs
+
+
+def stage_folder(stage: str, folder: str, wdirs: dict[str, str] | None) -> str:
+    """The folder a dvc.lock stage's paths are relative to (its `wdir`, else the dvc.lock's folder)."""
+    return wdirs.get(stage.split("@", 1)[0], folder) if wdirs else folder
+
+
+def lock_outputs(doc: Any, lockfile: str, where: str, wdirs: dict[str, str] | None = None) -> dict[str, Output]:
+    """Every output hash in a dvc.lock, keyed by repository path (`wdirs` from `stage_wdirs`)."""
     folder = posixpath.dirname(lockfile)
     outs = {}
     for stage, body in lock_stages(doc, where).items():
         for entry in body.get("outs") or []:
-            out = _output(entry, folder, str(stage), lockfile)
+            out = _output(entry, stage_folder(str(stage), folder, wdirs), str(stage), lockfile)
             if out:
                 outs[out.path] = out
     return outs
@@ -184,8 +215,11 @@ def dvcfile_output(doc: Any, dvcpath: str) -> Output | None:
     """The output a `.dvc` file (from `dvc add` or `dvc import`) records."""
     if not isinstance(doc, dict):
         return None
+    folder = posixpath.dirname(dvcpath)
+    if isinstance(doc.get("wdir"), str):
+        folder = join(folder, doc["wdir"])
     for entry in doc.get("outs") or []:
-        out = _output(entry, posixpath.dirname(dvcpath), None, dvcpath)
+        out = _output(entry, folder, None, dvcpath)
         if out:
             return out
     return None
@@ -206,11 +240,14 @@ def metric_paths(doc: Any, dvcfile: str, where: str | None = None) -> list[str]:
     doc = shaped(doc, dict, "the top level", where)
     folder = posixpath.dirname(dvcfile)
     paths = [p for p in shaped(doc.get("metrics"), list, "metrics", where) if isinstance(p, str)]
+    found = [join(folder, str(p)) for p in paths]
     for name, body in shaped(doc.get("stages"), dict, "stages", where).items():
         body = shaped(body, dict, f"stages.{name}", where)
+        body = shaped(body.get("do", body), dict, f"stages.{name}.do", where)
+        wdir = join(folder, str(body.get("wdir", ".")))
         for entry in shaped(body.get("metrics"), list, f"stages.{name}.metrics", where):
-            paths.append(next(iter(entry)) if isinstance(entry, dict) and entry else entry)
-    return list(dict.fromkeys(join(folder, str(p)) for p in paths))
+            found.append(join(wdir, str(next(iter(entry)) if isinstance(entry, dict) and entry else entry)))
+    return list(dict.fromkeys(found))
 
 
 def lock_params(doc: Any, where: str = "dvc.lock") -> dict[str, dict[str, Any]]:

@@ -145,15 +145,17 @@ class Git:
         """Git's stdout (text) for these arguments, run at the top folder; a failure raises GitError."""
         return run_git(list(args), self.root, input=input, env=env).decode()
 
-    def tags(self, details: bool = True) -> tuple[list[TagRecord], list[str]]:
-        """Every annotated tag (as records), plus every tag name, in one for-each-ref.
+    def tags(self, details: bool = True, patterns: list[str] | None = None) -> tuple[list[TagRecord], list[str]]:
+        """Every annotated tag (as records), plus every tag name, in one for-each-ref (`patterns`: only those).
 
         Without `details` the tagger and message are left empty: a third less for git to read, for queries
         (ls, impact) that only need names, targets and dates.
         """
         fields = _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
         try:
-            out = _read_git(["for-each-ref", "--format=" + "%00".join(fields) + "%00", "refs/tags"], self.cwd)
+            out = _read_git(
+                ["for-each-ref", "--format=" + "%00".join(fields) + "%00", *(patterns or ["refs/tags"])], self.cwd
+            )
         except GitError:
             Git.discover(self.cwd)  # outside a repository: say so; inside one, git's own message is clearer
             raise
@@ -176,34 +178,29 @@ class Git:
         return records, names
 
     def read_blobs(self, specs: list[str]) -> dict[str, bytes | None]:
-        """Read many `REV:PATH` objects with one `git cat-file --batch`; None where missing."""
-        if not specs:
-            return {}
-        unique = list(dict.fromkeys(specs))
+        """Read many `REV:PATH` files with one `git cat-file --batch`; None where missing (or not a file)."""
+        return {spec: o[2] if o and o[1] == "blob" else None for spec, o in self.read_objects(specs).items()}
+
+    def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
+        """Objects (`REV`, `REV:PATH` from the top, `REV^{tree}`) by one `git cat-file --batch`: (id, type, bytes)."""
+        unique, found, pos = list(dict.fromkeys(specs)), {}, 0
         if any("\n" in s for s in unique):
-            raise TrailError("a path with a newline cannot be read from git")
+            raise TrailError("a revision or path with a newline cannot be read from git")
         request = "".join(s + "\n" for s in unique).encode()
-        checked = run_git(["cat-file", "--batch-check=%(objectsize)"], self.root, input=request).split(b"\n")
-        for spec, length in zip(unique, checked, strict=False):  # bounded before a byte is read: no blob bomb
+        checked = run_git(["cat-file", "--batch-check=%(objectsize)"], self.cwd, input=request) if unique else b""
+        for spec, length in zip(unique, checked.split(b"\n"), strict=False):  # bounded before it is read
             if length.isdigit() and int(length) > MAX_BLOB:
                 raise TrailError(f"refusing {spec}: {int(length):,} bytes, more than {MAX_BLOB >> 20} MiB")
-        if sum(int(length) for length in checked if length.isdigit()) > MAX_BLOBS:
-            raise TrailError(f"refusing to read {len(unique)} files from git: more than {MAX_BLOBS >> 30} GiB")
-        out = run_git(["cat-file", "--batch"], self.root, input=request)
-        result: dict[str, bytes | None] = {}
-        pos = 0
-        for spec in unique:
+        if sum(int(n) for n in checked.split(b"\n") if n.isdigit()) > MAX_BLOBS:
+            raise TrailError(f"refusing to read {len(unique)} objects from git: more than {MAX_BLOBS >> 30} GiB")
+        out = run_git(["cat-file", "--batch"], self.cwd, input=request) if unique else b""
+        for spec in unique:  # each answer: `ID TYPE SIZE` and the bytes, or `SPEC missing` (a path may hold spaces)
             end = out.index(b"\n", pos)
-            line = out[pos:end].decode(errors="replace")
-            pos = end + 1
-            header = line.split(" ")
-            if line in (f"{spec} missing", f"{spec} ambiguous") or len(header) != 3:  # paths may hold spaces
-                result[spec] = None
-                continue
-            size = int(header[2])
-            result[spec] = out[pos : pos + size] if header[1] == "blob" else None
-            pos += size + 1
-        return result
+            header, pos = out[pos:end].split(b" "), end + 1
+            ok = len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag") and header[2].isdigit()
+            found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + int(header[2])]) if ok else None
+            pos += int(header[2]) + 1 if ok else 0
+        return found
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""

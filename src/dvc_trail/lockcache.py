@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail import lineage
+from dvc_trail import dvcfiles, lineage
 from dvc_trail.errors import TrailError
 from dvc_trail.lineage import StageLock
 from dvc_trail.shorthand import at
@@ -16,7 +17,7 @@ from dvc_trail.shorthand import at
 if TYPE_CHECKING:
     from dvc_trail.git import Git
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: paths of stages with a `wdir` are relative to it
 
 
 def _cached_pair(path: Any, md5: Any) -> tuple[str, str | None]:
@@ -32,7 +33,7 @@ class LockCache:
     """
 
     def __init__(self, folder: Path) -> None:
-        self.path = folder / "trail" / f"locks-v{CACHE_FORMAT}.json"
+        self.path = folder / "trail" / "locks-v1.json"  # one file; its `format` field says what entries mean
         self.entries: dict[str, Any] = {}
         self.dirty = False
         try:
@@ -107,12 +108,14 @@ def lock_edges(
         else:
             result[(commit, lockfile)] = cached  # type: ignore[assignment]
     warnings = []
-    blobs = git.read_blobs([f"{c}:{lf}" for c, lf in missing])
+    beside = {lf: posixpath.join(posixpath.dirname(lf), "dvc.yaml") for _, lf in missing}
+    blobs = git.read_blobs([f"{c}:{x}" for c, lf in missing for x in (lf, beside[lf])])
     for commit, lockfile in missing:
         raw = blobs[f"{commit}:{lockfile}"]
         try:
             where = at(lockfile, commit)
-            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where)
+            wdirs = _wdirs(blobs[f"{commit}:{beside[lockfile]}"], beside[lockfile], commit)
+            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where, wdirs)
         except TrailError as err:
             warnings.append(str(err))
             result[(commit, lockfile)] = None
@@ -121,3 +124,10 @@ def lock_edges(
         cache.put(f"{commit}:{lockfile}", stages)
     cache.save()
     return result, warnings
+
+
+def _wdirs(raw: bytes | None, dvcyaml: str, commit: str) -> dict[str, str]:
+    """Stage `wdir`s of a dvc.yaml; parsed only when it has one (most have none)."""
+    if raw is None or b"wdir" not in raw:
+        return {}
+    return dvcfiles.stage_wdirs(dvcfiles.load_blob(raw, dvcyaml, commit), dvcyaml, at(dvcyaml, commit))

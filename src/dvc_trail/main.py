@@ -6,13 +6,26 @@ import gc
 import sys
 
 
+def _repo_option(args: list[str]) -> tuple[str, list[str]]:
+    """The `-C DIR` (or `--repo`) given first, and the arguments after it."""
+    if args[:1] in (["-C"], ["--repo"]) and len(args) > 1:
+        return args[1], args[2:]
+    if args and args[0].startswith("--repo="):
+        return args[0].split("=", 1)[1], args[1:]
+    return ".", args
+
+
+def _fast_metrics(args: list[str]) -> tuple[str, str] | None:
+    """Recognise exactly `[-C DIR] metrics NAME --json` (scripts charting a model's life); else None."""
+    repo, args = _repo_option(args)
+    if len(args) == 3 and args[0] == "metrics" and args[2] == "--json" and not args[1].startswith("-"):
+        return repo, args[1]
+    return None
+
+
 def _fast_ls(args: list[str]) -> tuple[str, bool, bool] | None:
     """Recognise exactly `[-C DIR] ls [--json] [--all|-a]`; anything else (help, typos) is Typer's job."""
-    repo = "."
-    if args[:1] in (["-C"], ["--repo"]) and len(args) > 1:
-        repo, args = args[1], args[2:]
-    elif args and args[0].startswith("--repo="):
-        repo, args = args[0].split("=", 1)[1], args[1:]
+    repo, args = _repo_option(args)
     if args[:1] != ["ls"] or len(set(args[1:])) != len(args[1:]):
         return None
     flags = set(args[1:])
@@ -26,6 +39,9 @@ def main() -> None:
     """Run `trail`: the fast `ls` path without Typer, everything else through the cli package."""
     gc.set_threshold(50_000, 20, 20)
     fast = _fast_ls(sys.argv[1:])
+    if fast is None and (metrics := _fast_metrics(sys.argv[1:])) is not None:
+        _metrics_json(*metrics)
+        return
     if fast is None:
         from dvc_trail.cli import main as typer_main
 
@@ -40,4 +56,21 @@ def main() -> None:
     with ErrorEdge(hint="rerun as `trail --verbose ls` for the traceback"):
         registry = Project(Git.at(repo), details=False).ls(include_deprecated=include_deprecated)
         plain.print_json(registry) if as_json else plain.registry_table(registry)
+        sys.stdout.flush()
+
+
+def _metrics_json(repo: str, name: str) -> None:
+    """`trail metrics NAME --json` without Typer or rich: the trend, unreadable files named on stderr."""
+    from dvc_trail import plain
+    from dvc_trail.compare import trend
+    from dvc_trail.edge import ErrorEdge
+    from dvc_trail.escapes import for_terminal
+    from dvc_trail.git import Git
+    from dvc_trail.project import Project
+
+    with ErrorEdge(hint="rerun as `trail --verbose metrics NAME --json` for the traceback"):
+        found = trend(Project(Git.at(repo)), name)
+        for message in dict.fromkeys(u.message for u in found.unreadable):
+            sys.stderr.write(f"trail: warning: {for_terminal(message)}\n")
+        plain.print_json(found.rows)
         sys.stdout.flush()

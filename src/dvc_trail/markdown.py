@@ -35,10 +35,12 @@ def change_cell(key: str, entry: dict, directions: dict[str, str]) -> str:
     return f"{'🔴' if worse else '🟢'} {arrow} {text}"
 
 
-def metrics_table(metrics: dict[str, dict[str, dict]], old: str, new: str, directions: dict[str, str]) -> str:
-    """A Markdown table of metric changes, coloured by whether each change is good."""
+def metrics_table(
+    metrics: dict[str, dict[str, dict]], old: str, new: str, directions: dict[str, str], partial: bool = False
+) -> str:
+    """A Markdown table of metric changes, coloured by whether each change is good (`partial`: some unread)."""
     if not metrics:
-        return "_No metric changed._"
+        return "_No change in the metrics that could be read._" if partial else "_No metric changed._"
     rows = [
         [_cell(path), _cell(key), _cell(e["old"]), _cell(e["new"]), change_cell(key, e, directions)]
         for path, keys in metrics.items()
@@ -65,7 +67,8 @@ def diff_markdown(comparison: Comparison) -> str:
     a, b = f"`{old.label}`", f"`{new.label}`"
     parts = [
         "### Metrics",
-        metrics_table(comparison.metrics, a, b, comparison.directions),
+        *_unreadable(comparison),
+        metrics_table(comparison.metrics, a, b, comparison.directions, bool(comparison.unreadable)),
         "",
         "### Params",
         params_table(comparison.params, a, b),
@@ -73,6 +76,11 @@ def diff_markdown(comparison: Comparison) -> str:
     if comparison.gates:
         parts += ["", "### Gates", gates_list(comparison.gates)]
     return "\n".join(parts) + "\n"
+
+
+def _unreadable(comparison: Comparison) -> list[str]:
+    """A warning line per declared metrics file that could not be read (so an empty table is never mistaken)."""
+    return [f"> ⚠️ not compared: {for_markdown(u.message)}" for u in comparison.unreadable]
 
 
 def gates_list(results: list[diff.GateResult]) -> str:
@@ -88,8 +96,9 @@ def report(comparison: Comparison, upstream: dict[str, list[dict[str, Any]]] | N
     a, b = f"`{old.label}` ({old.short})", f"`{new.label}` ({new.short})"
     failed = comparison.failed_gates
     verdict = f"❌ {len(failed)} gate(s) failed" if failed else ("✅ all gates passed" if comparison.gates else "")
-    parts = [REPORT_MARKER, f"## trail report: {a} → {b}", verdict, "", "### Metrics"]
-    parts.append(metrics_table(comparison.metrics, f"`{old.label}`", f"`{new.label}`", comparison.directions))
+    parts = [REPORT_MARKER, f"## trail report: {a} → {b}", verdict, "", "### Metrics", *_unreadable(comparison)]
+    partial = bool(comparison.unreadable)
+    parts.append(metrics_table(comparison.metrics, f"`{old.label}`", f"`{new.label}`", comparison.directions, partial))
     parts += ["", "### Params changed", params_table(comparison.params, f"`{old.label}`", f"`{new.label}`")]
     changed = comparison.changed_artifacts()
     parts += ["", "### Artifacts whose content changed"]

@@ -25,6 +25,7 @@ from dvc_trail.tags import Action
 
 if TYPE_CHECKING:
     from dvc_trail.dvcfiles import ArtifactDecl, Output
+    from dvc_trail.revisions import Unreadable
 
 
 class Snapshot(NamedTuple):
@@ -35,6 +36,7 @@ class Snapshot(NamedTuple):
     output: Output | None
     metrics: dict[str, dict[str, Any]]
     params: dict[str, dict[str, Any]]
+    unreadable: list[Unreadable]
 
 
 class Project:
@@ -58,6 +60,16 @@ class Project:
         self.tag_names = set(names)
         return build_state(records, names)
 
+    def artifact_state(self, name: str) -> ArtifactState:
+        """One artifact's versions and events, from its own tags only (one narrow for-each-ref)."""
+        if "state" not in self.__dict__:
+            prefix = tags.validate_name(name).replace(":", "=")
+            records, names = self.git.tags(self.details, [f"refs/tags/{prefix}@*", f"refs/tags/{prefix}#*"])
+            found = build_state(records, names).artifacts.get(name)
+            if found is not None:
+                return found
+        return self.state.artifact(name)  # the full registry: its error names the known artifacts
+
     def refresh(self) -> None:
         """Forget the cached registry state: tags changed underneath (a fetch, a deleted tag)."""
         self.__dict__.pop("state", None)
@@ -67,6 +79,15 @@ class Project:
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
         return listing(self.state, self.allowed_stages(), include_deprecated)
+
+    def versions(self, name: str, include_inactive: bool = False) -> list[dict[str, Any]]:
+        """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
+        from dvc_trail import gitobjects
+        from dvc_trail.versions import version_list
+
+        artifact = self.artifact_state(name)
+        found = gitobjects.commits(self.git, [v.commit for v in artifact.versions])
+        return version_list(artifact, found, include_inactive)
 
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
@@ -120,39 +141,40 @@ class Project:
             return None
         return next((e for e in self.state.artifacts[parsed.name].events if e.tag == name), None)
 
-    def snapshot(self, name: str, commit: str, with_metrics: bool = True) -> Snapshot:
-        """Declaration, output hash, metrics and params of an artifact at a commit (two cat-file batches)."""
-        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
-        from dvc_trail.shorthand import at
+    def snapshot(
+        self, name: str, commit: str, with_metrics: bool = True, fetch: bool = False, label: str | None = None
+    ) -> Snapshot:
+        """Declaration, output hash, metrics and params of an artifact at a commit (a few batched git reads).
 
-        dvcfile = dvcfiles.dvcfile_for(name)
-        lockfile = dvcfiles.lock_beside(dvcfile)
-        blobs = self.git.read_blobs([f"{commit}:{dvcfile}", f"{commit}:{lockfile}"])
-        dvc_doc = dvcfiles.load_blob(blobs[f"{commit}:{dvcfile}"], dvcfile, commit)
-        lock_doc = dvcfiles.load_blob(blobs[f"{commit}:{lockfile}"], lockfile, commit)
-        decl = dvcfiles.parse_artifacts(dvc_doc, dvcfile, at(dvcfile, commit)).get(name)
-        output = None
-        if decl is not None:
-            output = dvcfiles.lock_outputs(lock_doc, lockfile, at(lockfile, commit)).get(decl.path)
-        pointer = f"{decl.path}.dvc" if decl is not None and output is None else None
-        metric_paths = dvcfiles.metric_paths(dvc_doc, dvcfile, at(dvcfile, commit)) if with_metrics else []
-        more = self.git.read_blobs([f"{commit}:{p}" for p in ([pointer] if pointer else []) + metric_paths])
-        if pointer and (data := more[f"{commit}:{pointer}"]) is not None:
-            output = dvcfiles.dvcfile_output(dvcfiles.load_blob(data, pointer, commit), pointer)
-        metrics = {}
-        for path in metric_paths:
-            data = more[f"{commit}:{path}"]
-            if data is not None:
-                metrics[path] = dvcfiles.metrics_document(data, path, at(path, commit))
-        return Snapshot(commit, decl, output, metrics, dvcfiles.lock_params(lock_doc, at(lockfile, commit)))
+        The hash comes from whichever stage outputs the artifact's path (any dvc.yaml, with its `wdir`), else
+        from a `.dvc` file; metrics and params from the one reader (git objects, else the local DVC cache).
+        """
+        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+        from dvc_trail.revisions import Revision, RevisionReader
+        from dvc_trail.shorthand import at, short
+
+        reader = RevisionReader(self.git)
+        revision = Revision(label or short(commit), commit)
+        (data,) = reader.read([revision], params=False, fetch=fetch, metrics=with_metrics)
+        decl = data.artifacts().get(name)
+        output = data.outputs().get(decl.path) if decl is not None else None
+        lockfile = output.source if output and output.source.endswith("dvc.lock") else None
+        lockfile = lockfile or dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
+        params = dvcfiles.lock_params(data.locks.get(lockfile), at(lockfile, commit))
+        metrics, unreadable = data.artifact_metrics(name)
+        return Snapshot(commit, decl, output, metrics, params, unreadable)
 
     def show(self, ref: str) -> dict:
         """Everything about one version: registration, stages, path, hash, metadata, metrics, params."""
+        return self.version_info(ref)[0]
+
+    def version_info(self, ref: str, fetch: bool = False) -> tuple[dict, list[Unreadable]]:
+        """`show`'s answer, and the declared metrics files that could not be read (not in the local DVC cache)."""
         artifact, version = self.lookup(ref)
-        snap = self.snapshot(artifact.name, version.commit)
+        snap = self.snapshot(artifact.name, version.commit, fetch=fetch, label=f"{artifact.name}@{version.version}")
         event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
-        return {
+        info = {
             "name": artifact.name,
             "version": version.version,
             "registered": version.is_registered,
@@ -171,6 +193,7 @@ class Project:
             "metrics": snap.metrics,
             "params": snap.params,
         }
+        return info, snap.unreadable
 
     # --- writes ------------------------------------------------------------------------------
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage
+from dvc_trail import dvcfiles, lineage, pipelines
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import StageLock
-from dvc_trail.lockcache import lock_edges
 from dvc_trail.project import Project
 from dvc_trail.registry import ArtifactState, VersionState, lookup, parse_ref
 from dvc_trail.shorthand import at, short
+from dvc_trail.stagegraphs import commit_stages, dvcfile_hashes, lockfiles
 from dvc_trail.tags import is_semver, semver_key, validate_name
 
 
@@ -104,48 +104,58 @@ def target(project: Project, ref: str) -> Target:
 
 
 def registered_hashes(
-    project: Project, decls: dict[str, dvcfiles.ArtifactDecl], skip: str
+    project: Project, decls: dict[str, dvcfiles.ArtifactDecl], skip: str, locks: list[str]
 ) -> dict[tuple[str, str], list[str]]:
-    """(path, md5) -> ["name@version", ...] over every active registered version of the other artifacts."""
+    """(path, md5) -> ["name@version", ...] over every active registered version of the other artifacts.
+
+    A version's hash comes from the stage that outputs its path in any of `locks`, else from PATH.dvc.
+    """
     wanted = []
     for name, artifact in project.state.artifacts.items():
         if name == skip or name not in decls:
             continue
         wanted += [(name, v) for v in artifact.active_versions()]
-    edges, _ = lock_edges(project.git, [(v.commit, lockfile_for(n)) for n, v in wanted])
+    stages, _ = commit_stages(project.git, [v.commit for _, v in wanted], locks)
     index: dict[tuple[str, str], list[str]] = {}
+    no_stage = []
     for name, version in wanted:
-        stages = edges.get((version.commit, lockfile_for(name))) or {}
         path = decls[name].path
-        for stage in stages.values():
-            for out in stage.outs:
-                if out.path == path and out.md5:
-                    index.setdefault((path, out.md5), []).append(f"{name}@{version.version}")
+        md5s = {o.md5 for s in stages[version.commit].values() for o in s.outs if o.path == path and o.md5}
+        if not md5s:
+            no_stage.append((name, version))
+        for md5 in md5s:
+            index.setdefault((path, md5), []).append(f"{name}@{version.version}")
+    added = dvcfile_hashes(project.git, [(v.commit, decls[n].path) for n, v in no_stage])
+    for name, version in no_stage:
+        if (found := added.get((version.commit, decls[name].path))) is not None:
+            index.setdefault((decls[name].path, found), []).append(f"{name}@{version.version}")
     return index
 
 
 def lineage_of(project: Project, ref: str) -> Lineage:
     """Everything upstream of a version, from dvc.yaml and dvc.lock at its commit, without checkout."""
+    from dvc_trail.revisions import Revision, RevisionReader
+
     t = target(project, ref)
     dvcfile, lockfile = dvcfiles.dvcfile_for(t.name), lockfile_for(t.name)
-    blobs = project.git.read_blobs([f"{t.commit}:{dvcfile}", f"{t.commit}:{lockfile}"])
-    raw_yaml, raw_lock = blobs[f"{t.commit}:{dvcfile}"], blobs[f"{t.commit}:{lockfile}"]
-    if raw_yaml is None:
+    (data,) = RevisionReader(project.git).read([Revision(short(t.commit), t.commit)], params=False, metrics=False)
+    if dvcfile not in data.dvcyamls:
         raise NotFound(f"no {at(dvcfile, t.commit)}")
-    decls = dvcfiles.parse_artifacts(dvcfiles.load_blob(raw_yaml, dvcfile, t.commit), dvcfile, at(dvcfile, t.commit))
+    decls = data.artifacts()
     decl = decls.get(t.name)
     if decl is None:
         raise NotFound(f"artifact {t.name!r} is not declared in {at(dvcfile, t.commit)}")
-    stages = lineage.parse_lock(dvcfiles.load_blob(raw_lock, lockfile, t.commit), lockfile, at(lockfile, t.commit))
+    parsed = {lf: lineage.parse_lock(doc, lf, at(lf, t.commit), data.wdirs(lf)) for lf, doc in data.locks.items()}
+    stages = pipelines.merge(parsed, lockfile)
     chain = lineage.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
-    if not chain and raw_lock is None and not _has_dvcfile(project, t.commit, decl.path):
+    if not chain and lockfile not in data.lock_texts and not _has_dvcfile(project, t.commit, decl.path):
         raise TrailError(
             f"no dvc.lock at {short(t.commit)} ({lockfile} is missing) and no {decl.path}.dvc: "
             "nothing records how it was made"
         )
-    index = registered_hashes(project, decls, t.name)
+    index = registered_hashes(project, decls, t.name, sorted({*data.lock_texts, lockfile}))
     inputs = describe_inputs(project, t.commit, leaves, index)
     if own is None:
         dvc_out = next((i for i in inputs if i["path"] == decl.path), None)
@@ -241,35 +251,47 @@ def compare_lineage(project: Project, ref: str, other: str) -> LineageChanges:
 def impact(
     project: Project, path: str, md5: str | None = None, rev: str | None = None, stage: str | None = None
 ) -> Impact:
-    """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD)."""
+    """Registered, active versions whose lineage read or wrote PATH at a hash (default: PATH's hash at HEAD).
+
+    `md5` may be any unambiguous prefix (7+ hex digits, either case, `.dir` optional); the lineage of each
+    version spans every pipeline of its commit (the dvc.lock files present at HEAD or `rev`).
+    """
     path = dvcfiles.join("", path.strip("/"))
-    if md5 and rev:
-        raise UsageError("give either --md5 or --rev, not both")
+    if md5 is not None:
+        pipelines.hash_prefix(md5)  # a typo is a usage error before anything is read
+        if rev:
+            raise UsageError("give either --md5 or --rev, not both")
     artifacts = project.state.artifacts
     head = project.git.resolve_commit(rev or "HEAD")
     decls = _declarations(project, head, artifacts)
     versions = [(n, v) for n, a in artifacts.items() if n in decls for v in a.active_versions()]
-    head_keys = [(head, lf) for lf in sorted({lockfile_for(n) for n in artifacts} | {"dvc.lock"})]
-    edges, warnings = lock_edges(project.git, head_keys + [(v.commit, lockfile_for(n)) for n, v in versions])
+    locks = lockfiles(project.git, head, [lockfile_for(n) for n in artifacts])
+    stages, warnings = commit_stages(project.git, [head, *(v.commit for _, v in versions)], locks)
+    at_head = _stage_hash(stages[head], path)
+    dvc_files = [(v.commit, path) for n, v in versions if decls[n].path == path]
+    added = dvcfile_hashes(project.git, dvc_files + ([(head, path)] if at_head is None else []))
     if md5 is None:
-        md5 = _hash_at(project, head, path, [edges[k] for k in head_keys])
+        wanted = at_head or added.get((head, path))
+        if wanted is None:
+            raise NotFound(f"no hash for {at(path, head)}: not a dependency or output in dvc.lock, and no {path}.dvc")
+    else:
+        known = {f.md5 for st in stages.values() for s in st.values() for f in (*s.deps, *s.outs) if f.path == path}
+        known |= set(added.values())
+        wanted = pipelines.match_hash(md5, {h for h in known if h}) or pipelines.hash_prefix(md5)
     matches = []
     holders = {n: project.state.artifacts[n].stage_holders() for n in {n for n, _ in versions}}
-    producers: dict[tuple[str, str], lineage.Producers] = {}  # artifacts registered at one commit share it
+    producers: dict[str, lineage.Producers] = {}  # artifacts registered at one commit share it
     for name, version in versions:
-        key = (version.commit, lockfile_for(name))
-        stages = edges.get(key)
-        if not stages:
-            continue
-        if key not in producers:
-            producers[key] = lineage.Producers(stages)
-        chain = lineage.upstream(stages, decls[name].path, producers[key])
-        if lineage.uses(chain, path, md5):
+        graph = stages[version.commit]
+        if version.commit not in producers:
+            producers[version.commit] = lineage.Producers(graph)
+        chain = lineage.upstream(graph, decls[name].path, producers[version.commit])
+        if lineage.uses(chain, path, wanted) or added.get((version.commit, path)) == wanted:
             held = sorted(s for s, v in holders[name].items() if v is version)
             if stage is None or stage in held:
                 matches.append({"name": name, "version": version.version, "commit": version.commit, "stages": held})
     matches.sort(key=lambda m: (str(m["name"]), semver_key(str(m["version"]))))
-    return Impact(matches, warnings, md5)
+    return Impact(matches, warnings, wanted)
 
 
 def _declarations(
@@ -285,20 +307,9 @@ def _declarations(
     return decls
 
 
-def _hash_at(project: Project, commit: str, path: str, locks: list[dict[str, StageLock] | None]) -> str:
-    """PATH's hash at a commit: from its dvc.lock files (already read), else from PATH.dvc."""
-    for stages in locks:
-        for stage in (stages or {}).values():
-            for f in (*stage.deps, *stage.outs):
-                if f.path == path and f.md5:
-                    return f.md5
-    spec = f"{commit}:{path}.dvc"
-    raw = project.git.read_blobs([spec])[spec]
-    if raw is not None:
-        out = dvcfiles.dvcfile_output(dvcfiles.load_blob(raw, f"{path}.dvc", commit), f"{path}.dvc")
-        if out:
-            return out.md5
-    raise NotFound(f"no hash for {at(path, commit)}: not a dependency or output in dvc.lock, and no {path}.dvc")
+def _stage_hash(stages: dict[str, StageLock], path: str) -> str | None:
+    """PATH's hash as a commit's stages record it (a dependency or an output), if any does."""
+    return next((f.md5 for s in stages.values() for f in (*s.deps, *s.outs) if f.path == path and f.md5), None)
 
 
 def upstream_changes(

@@ -115,6 +115,10 @@ def diff_tables(comparison: Comparison) -> None:
     console = _console()
     old, new = comparison.old.revision.label, comparison.new.revision.label
     for title, values in (("metrics", comparison.metrics), ("params", comparison.params)):
+        if not values and comparison.unreadable:
+            sides = ", ".join(sorted({u.revision.label for u in comparison.unreadable}))
+            console.print(f"Some {title} could not be read at {sides}: not compared (see the warnings above).")
+            continue
         if not values:
             console.print(f"No {title} changed between {old} and {new}.")
             continue
@@ -219,6 +223,12 @@ def warnings(messages: list[str]) -> None:
     """Print each warning (a commit skipped as unreadable) as one `trail: warning:` line on stderr."""
     for message in messages:
         sys.stderr.write(f"trail: warning: skipped {message}\n")
+
+
+def unreadable(messages: list[str]) -> None:
+    """Name each declared metrics file that could not be read, with the fix, as `trail: warning:` lines."""
+    for message in dict.fromkeys(messages):
+        sys.stderr.write(f"trail: warning: {for_terminal(message)}\n")
 
 
 def simple_table(columns: list[str], rows: list[list[Any]]) -> None:

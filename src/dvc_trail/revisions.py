@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import ast
 import posixpath
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles
+from dvc_trail import dvcfiles, treecache
 from dvc_trail.diff import Documents
+from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.shorthand import short
@@ -31,27 +32,99 @@ class Revision:
         return short(self.commit) if self.commit else WORKSPACE
 
 
-@dataclass
-class RevisionData:
-    """What a revision holds: its dvc.yaml documents, dvc.lock texts, metrics and params."""
+@dataclass(frozen=True)
+class Unreadable:
+    """A metrics or params file a revision declares but that could not be read: its DVC object is not cached."""
 
     revision: Revision
-    dvcyamls: dict[str, Any]
+    path: str
+    md5: str  # the object the local DVC cache lacks (a file, or a folder's `.dir` manifest)
+    fetched: bool = False  # True: --fetch asked the default DVC remote, which lacks it too
+
+    @property
+    def message(self) -> str:
+        """One line naming the file, the revision and the fix."""
+        label, commit = self.revision.label, self.revision.short
+        where = f"{self.path} at {label}" + (f" ({commit})" if commit != label else "")
+        if self.fetched:
+            return f"{where} is neither in the local DVC cache nor on the DVC remote (object {self.md5})"
+        return f"{where} is not in the local DVC cache (object {self.md5}): run `dvc pull`, or pass --fetch"
+
+
+@dataclass
+class RevisionData:
+    """What a revision holds: its DVC files, metrics and params, and the declared files it could not read."""
+
+    revision: Revision
+    dvcyaml_texts: dict[str, bytes]
     lock_texts: dict[str, bytes]
     metrics: Documents
     params: Documents
+    dvcfile_texts: dict[str, bytes] = field(default_factory=dict)  # `.dvc` files (dvc add, dvc import)
+    unreadable: list[Unreadable] = field(default_factory=list)
+    declared: dict[str, list[str]] = field(default_factory=dict)  # dvc.yaml -> the metrics files it declares
+
+    @cached_property
+    def dvcyamls(self) -> dict[str, Any]:
+        """dvc.yaml documents, parsed only when asked (a metric trend whose declarations are cached never does)."""
+        return {path: _yaml(raw, path, self.revision) for path, raw in self.dvcyaml_texts.items()}
 
     @cached_property
     def locks(self) -> dict[str, Any]:
         """dvc.lock documents, parsed only when asked (a plain diff never needs them)."""
         return {path: _yaml(raw, path, self.revision) for path, raw in self.lock_texts.items()}
 
+    def wdirs(self, lockfile: str) -> dict[str, str]:
+        """Stage folders (`wdir`) of the dvc.yaml beside a dvc.lock."""
+        dvcyaml = posixpath.join(posixpath.dirname(lockfile), "dvc.yaml")
+        where = f"{dvcyaml} at {self.revision.short}"
+        return dvcfiles.stage_wdirs(self.dvcyamls.get(dvcyaml), dvcyaml, where)
+
     def outputs(self) -> dict[str, dvcfiles.Output]:
-        """Every output hash in the revision's dvc.lock files, keyed by path."""
+        """Every output hash: each dvc.lock's stages (with their `wdir`), then each `.dvc` file."""
         outs: dict[str, dvcfiles.Output] = {}
+        for path, raw in self.dvcfile_texts.items():
+            where = f"{path} at {self.revision.short}"
+            if (out := dvcfiles.dvcfile_output(_parsed_yaml(raw, where), path)) is not None:
+                outs[out.path] = out
         for lockfile, doc in self.locks.items():
-            outs.update(dvcfiles.lock_outputs(doc, lockfile, f"{lockfile} at {self.revision.short}"))
+            where = f"{lockfile} at {self.revision.short}"
+            outs.update(dvcfiles.lock_outputs(doc, lockfile, where, self.wdirs(lockfile)))
         return outs
+
+    @cached_property
+    def output_hashes(self) -> dict[str, str]:
+        """Output path -> hash, from a scan of each dvc.lock (no YAML parse) and the `.dvc` files: fast."""
+        from dvc_trail import lineage  # here: a diff of git-tracked metrics never scans a dvc.lock
+
+        hashes: dict[str, str] = {}
+        for path, raw in self.dvcfile_texts.items():
+            where = f"{path} at {self.revision.short}"
+            if (out := dvcfiles.dvcfile_output(_parsed_yaml(raw, where), path)) is not None:
+                hashes[out.path] = out.md5
+        for lockfile, raw in self.lock_texts.items():
+            where = f"{lockfile} at {self.revision.short}"
+            text = raw.decode(errors="replace")
+            for stage in lineage.fast_edges(text, lockfile, where, self.wdirs(lockfile)).values():
+                hashes.update((o.path, o.md5) for o in stage.outs if o.md5)
+        return hashes
+
+    def artifact_metrics(self, name: str) -> tuple[Documents, list[Unreadable]]:
+        """An artifact's metrics: those declared by its own dvc.yaml and by the dvc.yaml whose stage outputs it.
+
+        With one dvc.yaml in the revision (the common case) that is all of them, found without a YAML parse.
+        """
+        scope = {dvcfiles.dvcfile_for(name)}
+        decl = self.artifacts().get(name) if len(self.declared) > 1 else None
+        if decl is not None:
+            from dvc_trail import lineage
+
+            for lockfile, raw in self.lock_texts.items():
+                stages = lineage.fast_edges(raw.decode(errors="replace"), lockfile, lockfile, self.wdirs(lockfile))
+                if any(o.path == decl.path for s in stages.values() for o in s.outs):
+                    scope.add(posixpath.join(posixpath.dirname(lockfile), "dvc.yaml"))
+        paths = {m for d in scope for m in self.declared.get(d, [])}
+        return {p: v for p, v in self.metrics.items() if p in paths}, [u for u in self.unreadable if u.path in paths]
 
     def artifacts(self) -> dict[str, dvcfiles.ArtifactDecl]:
         """Every artifact declared in the revision's dvc.yaml files, keyed by name."""
@@ -62,50 +135,111 @@ class RevisionData:
 
 
 class RevisionReader:
-    """Reads DVC documents at many revisions with few git processes; the workspace from disk."""
+    """Reads DVC files, metrics and params at many revisions with few git processes; the workspace from disk.
+
+    The one reader of metrics and params: git-tracked files come from git objects, files inside DVC-cached
+    outputs from the local DVC cache (through dvc.lock or `.dvc` hashes and `.dir` manifests), never via DVC.
+    """
 
     def __init__(self, git: Git) -> None:
         self.git = git
 
-    def read(self, revisions: list[Revision], cached_outputs: bool = True) -> list[RevisionData]:
-        """The documents of each revision, read with two cat-file batches in all."""
-        dvcyaml_paths = {r: self._dvcyaml_paths(r) for r in revisions}
-        first = self._blobs({r: [p for d in dvcyaml_paths[r] for p in (d, dvcfiles.lock_beside(d))] for r in revisions})
+    @cached_property
+    def cache(self) -> LocalCache:
+        """The project's local DVC cache, located only when a file is not in git."""
+        return LocalCache(self.git.root)
+
+    def read(
+        self, revisions: list[Revision], params: bool = True, fetch: bool = False, metrics: bool = True
+    ) -> list[RevisionData]:
+        """Each revision's data, in order; declared files it could not read are in `RevisionData.unreadable`.
+
+        `fetch`: download just the missing objects from the default DVC remote (through DVC), then read again
+        (twice at most: a folder's manifest first, then the file inside it).
+        """
+        results = self._read(revisions, params, metrics)
+        absent: set[str] = set()
+        for _ in range(2 if fetch else 0):
+            missing = sorted({u.md5 for data in results for u in data.unreadable} - absent)
+            if not missing:
+                break
+            from dvc_trail import dvc  # only here: reads never import DVC
+
+            absent.update(dvc.fetch_objects(self.git.root, missing))
+            results = self._read(revisions, params, metrics)
+        for data in results if fetch else []:
+            data.unreadable = [replace(u, fetched=True) for u in data.unreadable]
+        return results
+
+    def _read(self, revisions: list[Revision], params: bool, metrics: bool) -> list[RevisionData]:
+        found = self._dvc_files(revisions)
+        first = self._blobs({r: found[r] for r in revisions})
         parsed = []
+        declared: dict[tuple[str, bytes], list[str]] = {}  # dvc.yaml rarely changes: one look per text
+        known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         for r in revisions:
-            docs = {p: _yaml(first[r].get(p), p, r) for p in dvcyaml_paths[r]}
-            locks = {}
-            for d in dvcyaml_paths[r]:
-                lock = dvcfiles.lock_beside(d)
-                if (raw := first[r].get(lock)) is not None:
-                    locks[lock] = raw
-            param_files = params_to_read(docs, root_params_exists=True, at=r.short)
-            metric_files = [m for d, doc in docs.items() for m in dvcfiles.metric_paths(doc, d, f"{d} at {r.short}")]
-            parsed.append((r, docs, locks, param_files, metric_files))
-        second = self._blobs({r: [*params, *metrics] for r, _, _, params, metrics in parsed})
-        results = []
-        for r, docs, locks, param_files, metric_files in parsed:
-            data = RevisionData(r, docs, locks, {}, {})
+            data = RevisionData(r, {}, {}, {}, {})
+            for p in found[r]:
+                raw, name = first[r][p], posixpath.basename(p)
+                if raw is None:
+                    continue
+                texts = {"dvc.yaml": data.dvcyaml_texts, "dvc.lock": data.lock_texts}.get(name, data.dvcfile_texts)
+                texts[p] = raw
+            param_files = params_to_read(data.dvcyamls, root_params_exists=True, at=r.short) if params else {}
+            here = known.get(r.commit or "") if metrics else {}
+            if here is None:
+                here = {}
+                for d, raw in data.dvcyaml_texts.items():
+                    if (d, raw) not in declared:
+                        declared[(d, raw)] = dvcfiles.metric_paths(data.dvcyamls[d], d, f"{d} at {r.short}")
+                    here[d] = declared[(d, raw)]
+            data.declared = here
+            parsed.append((data, param_files, list(dict.fromkeys(m for ms in here.values() for m in ms))))
+        if metrics:
+            treecache.remember_metrics(
+                self.git, {d.revision.commit: d.declared for d, _, _ in parsed if d.revision.commit}
+            )
+        second = self._blobs({d.revision: [*ps, *ms] for d, ps, ms in parsed})
+        for data, param_files, metric_files in parsed:
+            r = data.revision
             for path, keys in param_files.items():
-                raw = second[r].get(path)
+                raw = self._content(data, path, second[r].get(path))
                 if raw is not None:
                     data.params[path] = select(_params_document(raw, path, r), keys)
             for path in metric_files:
-                raw = second[r].get(path)
-                if raw is None and cached_outputs:
-                    raw = self._from_cache(data, path)
+                raw = self._content(data, path, second[r].get(path))
                 if raw is not None:
-                    where = f"{path} at {r.short}"
-                    data.metrics[path] = dvcfiles.metrics_document(raw, path, where)
-            results.append(data)
-        return results
+                    data.metrics[path] = dvcfiles.metrics_document(raw, path, f"{path} at {r.short}")
+        return [data for data, _, _ in parsed]
 
-    def _dvcyaml_paths(self, revision: Revision) -> list[str]:
-        if revision.commit is None:
-            names = self.git.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-        else:
-            names = self.git.run("ls-tree", "-r", "--name-only", "-z", revision.commit).split("\0")
-        return sorted(n for n in names if n == "dvc.yaml" or n.endswith("/dvc.yaml"))
+    def _content(self, data: RevisionData, path: str, raw: bytes | None) -> bytes | None:
+        """A declared file's bytes: from git (or the work tree), else from the DVC cache of the output holding it."""
+        if raw is not None:
+            return raw
+        if not data.lock_texts and not data.dvcfile_texts:
+            return None
+        hashes = data.output_hashes
+        for out_path in _ancestors(path):
+            md5 = hashes.get(out_path)
+            if md5 is None:
+                continue
+            found = self.cache.lookup(out_path, md5, path)
+            if found.missing is not None:
+                data.unreadable.append(Unreadable(data.revision, path, found.missing))
+            return found.data
+        return None
+
+    def _dvc_files(self, revisions: list[Revision]) -> dict[Revision, list[str]]:
+        commits = [r.commit for r in revisions if r.commit]
+        in_commits = treecache.dvc_files(self.git, commits) if commits else {}
+        found = {}
+        for r in revisions:
+            if r.commit is not None:
+                found[r] = in_commits[r.commit]
+            else:
+                names = self.git.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
+                found[r] = sorted(n for n in names if n and treecache.is_dvc_file(posixpath.basename(n)))
+        return found
 
     def _blobs(self, wanted: dict[Revision, list[str]]) -> dict[Revision, dict[str, bytes | None]]:
         specs = [f"{r.commit}:{p}" for r, paths in wanted.items() if r.commit for p in paths]
@@ -118,14 +252,24 @@ class RevisionReader:
                 result[r] = {p: _read_file(self.git.root / p) for p in paths}
         return result
 
-    def _from_cache(self, data: RevisionData, path: str) -> bytes | None:
-        """A DVC-cached metrics file: read from the local cache by hash (fetched from the remote if missing)."""
-        out = data.outputs().get(path)
-        if out is None or out.is_dir:
-            return None
-        from dvc_trail import dvc
 
-        return dvc.read_cached(self.git.root, out.md5)
+def _ancestors(path: str) -> list[str]:
+    """`a/b/c.json` -> [`a/b/c.json`, `a/b`, `a`]: the outputs that could hold a file, nearest first."""
+    parts = path.split("/")
+    return ["/".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+_PARSED: dict[bytes, Any] = {}
+
+
+def _parsed_yaml(raw: bytes, where: str) -> Any:
+    """A YAML file parsed once per distinct content (dvc.yaml and `.dvc` files rarely change between versions)."""
+    if raw in _PARSED:
+        return _PARSED[raw]
+    doc = dvcfiles.load_yaml(raw, where)
+    if len(_PARSED) < 4096:
+        _PARSED[raw] = doc
+    return doc
 
 
 def _read_file(path: Path) -> bytes | None:
@@ -136,7 +280,7 @@ def _read_file(path: Path) -> bytes | None:
 
 
 def _yaml(raw: bytes | None, path: str, revision: Revision) -> Any:
-    return None if raw is None else dvcfiles.load_yaml(raw, f"{path} at {revision.short}")
+    return None if raw is None else _parsed_yaml(raw, f"{path} at {revision.short}")
 
 
 def params_to_read(dvcyamls: dict[str, Any], root_params_exists: bool, at: str = "") -> dict[str, set[str] | None]:

@@ -32,6 +32,10 @@ StageArg = Annotated[str, typer.Argument(help="Stage name, like dev, staging or 
 PushOpt = Annotated[bool, typer.Option("--push", help="Then publish: upload the data, push the tags (see publish).")]
 RemoteOpt = Annotated[str | None, typer.Option("--remote", "-r", help="DVC remote (default: the core.remote one).")]
 GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to push the tags to.")]
+FetchOpt = Annotated[
+    bool,
+    typer.Option("--fetch", help="Download DVC-cached metrics files missing locally from the default DVC remote."),
+]
 
 
 @dataclass(frozen=True)

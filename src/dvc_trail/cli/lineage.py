@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from dvc_trail import render
-from dvc_trail.cli.app import JsonOpt, RefArg, command, project
+from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
 from dvc_trail.shorthand import short
 
 
@@ -46,7 +46,10 @@ def lineage(
 def impact(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="A data or code path, as dvc.lock records it.")],
-    md5: Annotated[str | None, typer.Option("--md5", help="The content hash to look for.")] = None,
+    md5: Annotated[
+        str | None,
+        typer.Option("--md5", help="The content hash to look for, or 7+ of its first hex digits (any case)."),
+    ] = None,
     rev: Annotated[str | None, typer.Option("--rev", help="Take PATH's hash at this revision (default HEAD).")] = None,
     stage: Annotated[str | None, typer.Option("--stage", help="Only versions holding this stage now.")] = None,
     json: JsonOpt = False,
@@ -71,13 +74,16 @@ def card(
     ctx: typer.Context,
     ref: RefArg,
     output: Annotated[Path | None, typer.Option("-o", "--output", help="Write the card to this file.")] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
     from dvc_trail import provenance
     from dvc_trail.markdown import card as model_card
 
     registry = project(ctx)
-    text = model_card(registry.show(ref), provenance.lineage_of(registry, ref))
+    info, unread = registry.version_info(ref, fetch=fetch)
+    render.unreadable([u.message for u in unread])
+    text = model_card(info, provenance.lineage_of(registry, ref))
     if output:
         output.write_text(text)
         print(f"Wrote {output}")

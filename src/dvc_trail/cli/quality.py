@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dvc_trail import render
-from dvc_trail.cli.app import JsonOpt, command, project
+from dvc_trail.cli.app import FetchOpt, JsonOpt, command, project
 from dvc_trail.errors import TrailError
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ def diff(
         list[str] | None,
         typer.Option("--fail-on", help="Gate like acc<-0.01 or loss>+5% (default: gates in trail.yaml)."),
     ] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Compare metrics and params of A (default HEAD) and B (default the workspace); exit 1 if a gate fails.
 
@@ -40,7 +41,8 @@ def diff(
     """
     from dvc_trail.compare import compare
 
-    result = compare(project(ctx), a, b, all_values=all_, gates=fail_on)
+    result = compare(project(ctx), a, b, all_values=all_, gates=fail_on, fetch=fetch)
+    render.unreadable([u.message for u in result.unreadable])
     if json:
         render.print_json(result.to_json())
     elif md:
@@ -67,12 +69,14 @@ def report(
     fail_on: Annotated[
         list[str] | None, typer.Option("--fail-on", help="Gate rules (default: gates in trail.yaml).")
     ] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
     from dvc_trail.compare import pull_request
     from dvc_trail.markdown import report as markdown_report
 
-    result = pull_request(project(ctx), base, head, gates=fail_on)
+    result = pull_request(project(ctx), base, head, gates=fail_on, fetch=fetch)
+    render.unreadable([u.message for u in result.comparison.unreadable])
     text = markdown_report(result.comparison, result.upstream)
     if output:
         output.write_text(text)
@@ -89,11 +93,14 @@ def metrics(
     json: JsonOpt = False,
     plot: Annotated[Path | None, typer.Option("--plot", help="Write a chart: FILE.svg (+ .html) or FILE.html.")] = None,
     metric: Annotated[str | None, typer.Option("--metric", help="Metric to plot (default: the first).")] = None,
+    fetch: FetchOpt = False,
 ) -> None:
     """Metrics of every registered version of NAME at its commit: the model's life at a glance."""
     from dvc_trail.compare import trend
 
-    rows = trend(project(ctx), name)
+    found = trend(project(ctx), name, fetch=fetch)
+    render.unreadable([u.message for u in found.unreadable])
+    rows = found.rows
     if plot:
         from dvc_trail.plot import write_plot
 

@@ -8,6 +8,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.cli.app import (
+    FetchOpt,
     GitRemoteOpt,
     JsonOpt,
     MessageOpt,
@@ -67,6 +68,7 @@ def assign(
         str | None,
         typer.Option("--require-better", help="Refuse unless the version is at least as good on this metric."),
     ] = None,
+    fetch: FetchOpt = False,
     push: PushOpt = False,
     remote: RemoteOpt = None,
     git_remote: GitRemoteOpt = "origin",
@@ -76,7 +78,7 @@ def assign(
     if require_better:
         from dvc_trail.compare import require_better as check
 
-        print(f"Promotion gate: {check(registry, ref, stage, require_better)}")
+        print(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}")
     if push:
         from dvc_trail.cli.share import publish_version
 
@@ -117,18 +119,39 @@ def deprecate(
 @command("ls")
 def ls(
     ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="List every version of this artifact (as `gto show NAME`).")
+    ] = None,
     json: JsonOpt = False,
-    all_: Annotated[bool, typer.Option("--all", "-a", help="Include deprecated artifacts.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", "-a", help="Include deprecated artifacts (with NAME: deregistered versions).")
+    ] = False,
 ) -> None:
-    """List artifacts with their latest version and who holds each stage (`--json` equals `gto show --json`)."""
+    """List artifacts with their latest version and stage holders, or every version of NAME.
+
+    `--json` equals `gto show --json`, and `gto show NAME --json` with NAME.
+    """
+    if name is not None:
+        versions = project(ctx).versions(name, include_inactive=all_)
+        if json:
+            render.print_json(versions)
+        else:
+            columns = ["artifact", "version", "stage", "created_at", "ref"]
+            rows = [
+                [v[c] if c != "stage" else ", ".join(s["stage"] for s in v["stages"]) for c in columns]
+                for v in versions
+            ]
+            render.simple_table(columns, rows)
+        return
     registry = project(ctx, details=False).ls(include_deprecated=all_)
     render.print_json(registry) if json else render.registry_table(registry)
 
 
 @command()
-def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False) -> None:
+def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
     """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
-    info = project(ctx).show(ref)
+    info, unread = project(ctx).version_info(ref, fetch=fetch)
+    render.unreadable([u.message for u in unread])
     render.print_json(info) if json else render.version_details(info)
 
 
