@@ -15,6 +15,7 @@ from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
 from tests.conftest import ROOT, commit_all, git, gto, trail
 from tests.sitehelpers import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
+from tests.test_layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -213,3 +214,40 @@ def test_folder_names_and_dvc_add_artifacts(example_repo: Path, tmp_path: Path) 
         assert mine["show"] == json.loads(trail(example_repo, "show", ref, "--json").stdout)
     index = (out / "index.html").read_text()
     assert 'href="a/team~2fnlp~3atagger/index.html"' in index and 'href="a/team~2fnlp~3atagger/v0.0.1.html"' in index
+
+
+@pytest.fixture(scope="module")
+def get_started(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """DVC's get-started layout (metrics inside the cached folder `eval/`), two versions of `model` registered."""
+    from tests.conftest import dvc
+
+    repo = new_project(tmp_path_factory.mktemp("get-started") / "repo")
+    write(repo, {"train.py": TRAIN, "evaluate.py": EVALUATE, "dvc.yaml": GET_STARTED})
+    for lr in (0.01, 0.05):
+        set_lr(repo, lr)
+        dvc(repo, "repro", "--quiet")
+        commit_all(repo, f"lr {lr}")
+        trail(repo, "register", "model")
+    return repo
+
+
+def test_metrics_kept_in_the_dvc_cache(get_started: Path, tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    build(get_started, site)
+    for version in ("v0.0.1", "v0.0.2"):
+        mine = json.loads((site / paths.version_api("model", version)).read_text())
+        assert mine["show"] == json.loads(trail(get_started, "show", f"model@{version}", "--json").stdout)
+        assert mine["show"]["metrics"]["eval/metrics.json"]["roc_auc"] == 0.7
+    assert 'data-metric="eval/metrics.json:avg_prec.test"' in (site / paths.artifact_page("model")).read_text()
+
+    bare = copy_without_cache(get_started, tmp_path / "bare")  # a fresh clone before `dvc pull`
+    shutil.rmtree(bare / ".git" / "trail", ignore_errors=True)
+    proc = trail(bare, "site", "-o", str(tmp_path / "site2"))
+    assert "eval/metrics.json at" in proc.stderr and "not in the local DVC cache" in proc.stderr
+    mine = json.loads((tmp_path / "site2" / paths.version_api("model", "v0.0.2")).read_text())
+    assert mine["show"]["metrics"] == {}
+    shutil.copytree(get_started / ".dvc" / "cache", bare / ".dvc" / "cache")  # `dvc pull`: the next build has them
+    proc = trail(bare, "site", "-o", str(tmp_path / "site2"))
+    assert "not in the local DVC cache" not in proc.stderr
+    mine = json.loads((tmp_path / "site2" / paths.version_api("model", "v0.0.2")).read_text())
+    assert mine["show"]["metrics"]["eval/metrics.json"]["roc_auc"] == 0.7

@@ -51,7 +51,9 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
         for version, previous in versions:
             fkey = model.facts_key(name, version.commit)
             stages = sorted(s for s, h in holders.items() if h is version)
-            key = model.version_key(artifact, version, previous, stages, links.get(fkey, ()), salt)
+            pkey = model.facts_key(name, previous.commit) if previous else None
+            unread = [f.unreadable for k in (fkey, pkey) if k and (f := facts.get(k))]  # until a `dvc pull`
+            key = model.version_key(artifact, version, previous, stages, (links.get(fkey, ()), unread), salt)
             html_rel, api_rel = paths.version_page(name, version.version), paths.version_api(name, version.version)
             if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
                 continue
@@ -59,7 +61,8 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             folder.write(html_rel, pages.version(view, html_rel), key)
             folder.write(api_rel, to_json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
-        key = model.artifact_key(artifact, stage_map, known, salt)
+        unread = [f.unreadable for v, _ in versions if (f := facts.get(model.facts_key(name, v.commit)))]
+        key = model.artifact_key(artifact, stage_map, (known, unread), salt)
         html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
         if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
             continue

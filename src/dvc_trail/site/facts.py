@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail import dvcfiles, lineage
+from dvc_trail.dvccache import LocalCache
 from dvc_trail.dvcfiles import ArtifactDecl, Output
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
@@ -52,6 +53,7 @@ class CommitFacts:
     in_git: tuple[str, ...] = ()
     error: str | None = None
     commit_message: str | None = None
+    unreadable: tuple[str, ...] = ()  # declared metrics files neither in git nor in the local DVC cache
 
     @cached_property
     def stages(self) -> dict[str, StageLock]:
@@ -96,13 +98,20 @@ def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
     if missing:
         for facts in _read(git, missing):
             result[(facts.commit, facts.dvcfile)] = facts
-            cache.put(facts)
+            if not facts.unreadable:  # read again next time: a `dvc pull` may bring them
+                cache.put(facts)
         cache.save()
     warnings = [f"{f.dvcfile} at {f.commit[:7]}: {f.error}" for k in keys if (f := result[k]).error]
+    warnings += [
+        f"{path} at {result[k].commit[:7]} is not in the local DVC cache: its metrics are left out (run `dvc pull`)"
+        for k in dict.fromkeys(keys)
+        for path in result[k].unreadable
+    ]
     return result, list(dict.fromkeys(warnings))
 
 
 def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
+    cache = LocalCache(git.root)
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
     parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str]]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
@@ -145,8 +154,14 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
             continue
         commit, short = facts.commit, facts.commit[:7]
         try:
+            unreadable = []
             for path in metric_paths:
-                if (raw := second[f"{commit}:{path}"]) is not None:
+                raw = second[f"{commit}:{path}"]
+                if raw is None:  # not in git: inside a cached output, read from the local DVC cache by hash
+                    raw, missing = _cached(cache, facts, path)
+                    if missing:
+                        unreadable.append(path)
+                if raw is not None:
                     facts.metrics[path] = dvcfiles.metrics_document(raw, path, f"{path} at {short}")
             for path in paths:
                 if (raw := second[f"{commit}:{path}.dvc"]) is not None:
@@ -156,8 +171,19 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
             done.append(CommitFacts(commit, facts.dvcfile, error=str(err)))
             continue
         fields = {k: v for k, v in facts.__dict__.items() if k != "stages"}  # not the cached property
-        done.append(CommitFacts(**{**fields, "in_git": in_git, "commit_message": subjects.get(commit)}))
+        fields.update(in_git=in_git, commit_message=subjects.get(commit), unreadable=tuple(unreadable))
+        done.append(CommitFacts(**fields))
     return done
+
+
+def _cached(cache: LocalCache, facts: CommitFacts, path: str) -> tuple[bytes | None, bool]:
+    """A metrics file inside a cached output of this commit's lock: its bytes, and whether the cache lacks it."""
+    for row in facts.stage_rows:
+        for out_path, md5, *_ in row[4]:
+            if md5 and (path == out_path or path.startswith(out_path + "/")):
+                found = cache.lookup(out_path, md5, path)
+                return found.data, found.missing is not None
+    return None, False
 
 
 def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:

@@ -287,7 +287,7 @@ def version_key(
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
 
 
-def artifact_key(artifact: ArtifactState, stages: dict[str, str | None], known: list[str], salt: str) -> str:
+def artifact_key(artifact: ArtifactState, stages: dict[str, str | None], known: tuple, salt: str) -> str:
     """A digest of everything an artifact page depends on (its events; its versions' commits never change)."""
     events = tuple((e.tag, e.commit, e.timestamp, e.author, e.message) for e in artifact.events)
     parts = (salt, artifact.name, events, tuple(sorted(stages.items(), key=str)), tuple(known))
