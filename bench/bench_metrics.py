@@ -31,7 +31,7 @@ def main() -> None:
             ("in the DVC cache", True, FLOOR_CACHED),
         ):
             repo = generate(Path(tmp) / label.replace(" ", "-"), commits, tags, 0, 10, cached_metrics=cached)
-            rows = run_json([TRAIL, "metrics", "model-00", "--json"], repo)
+            rows = run_json([TRAIL, "metrics", "model-00", "--json"], repo)  # also fills trail's caches
             assert isinstance(rows, list) and all(r["metrics"].get(METRICS) for r in rows), "metrics not read"
             floor = median_time([*floor_cmd, METRICS, "refs/tags/model-00@*"], repo, runs)
             ours = median_time([TRAIL, "metrics", "model-00", "--json"], repo, runs)
@@ -43,8 +43,8 @@ def main() -> None:
     if not args.quick:
         text = f"## Metric trends over many versions\n\n{machine()}\n"
         text += f"Repo: {commits} commits, {tags} tags, 10 artifacts; medians of {runs} runs on a shared, noisy "
-        text += "machine. Floor: one `git for-each-ref` and one `git cat-file --batch` (plus, for the cached file, "
-        text += "one local read per version).\n\n"
+        text += "machine (the first run, not counted, fills `.git/trail/`). Floor: one `git for-each-ref` and one "
+        text += "`git cat-file --batch` (plus, for the cached file, one local read per version).\n\n"
         text += report.markdown() + "\n" + "\n".join(verdicts) + "\n"
         write_section("metrics", text)
 

@@ -54,6 +54,7 @@ def test_bench_registry_quick_runs() -> None:
         ("bench_diff.py", "trail diff HEAD~1 HEAD --json"),
         ("bench_lineage.py", "trail impact src/prepare.py"),
         ("bench_get.py", "dvc artifacts get"),
+        ("bench_metrics.py", "in the DVC cache"),
     ],
 )
 def test_other_benchmarks_quick_runs(script: str, expected: str) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dvc_trail import diff
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
+from dvc_trail.diff import Documents
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.project import Project
 from dvc_trail.registry import lookup, parse_ref
@@ -140,11 +141,13 @@ def require_better(project: Project, ref: str, stage: str, metric: str, fetch: b
         Revision(f"{artifact.name}@{holder.version}", holder.commit),
         Revision(f"{artifact.name}@{candidate.version}", candidate.commit),
     ]
-    cur, new = reader.read(revisions, params=False, fetch=fetch)
-    if cur.unreadable or new.unreadable:
-        names = "; ".join(u.message for u in [*cur.unreadable, *new.unreadable])
+    (cur_metrics, cur_unread), (new_metrics, new_unread) = (
+        data.artifact_metrics(artifact.name) for data in reader.read(revisions, params=False, fetch=fetch)
+    )
+    if cur_unread or new_unread:
+        names = "; ".join(u.message for u in [*cur_unread, *new_unread])
         raise TrailError(f"refusing to assign {stage!r}: cannot compare {metric}: {names}")
-    old_value, new_value = _metric(cur, metric), _metric(new, metric)
+    old_value, new_value = _metric(cur_metrics, metric), _metric(new_metrics, metric)
     if old_value is None or new_value is None:
         where = holder.version if old_value is None else candidate.version
         raise NotFound(f"metric {metric!r} not found at {artifact.name}@{where}")
@@ -156,8 +159,8 @@ def require_better(project: Project, ref: str, stage: str, metric: str, fetch: b
     return verdict
 
 
-def _metric(data: RevisionData, metric: str) -> Any:
-    for path, values in data.metrics.items():
+def _metric(metrics: Documents, metric: str) -> Any:
+    for path, values in metrics.items():
         for key, value in values.items():
             if metric in (key, f"{path}:{key}"):
                 return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,25 +44,28 @@ class LocalCache:
 
     def __init__(self, root: Path) -> None:
         self.dir = cache_dir(root)
+        self._prefixes = (f"{self.dir}/files/md5/", f"{self.dir}/")  # plain strings: one join per object
         self._manifests: dict[str, dict[str, str]] = {}
 
-    def paths(self, md5: str) -> list[Path]:
+    def paths(self, md5: str) -> list[str]:
         """Where an object can be: DVC 3's layout, then DVC 2's. Refuses anything but a DVC hash."""
         if not valid_hash(md5):
             raise TrailError(f"malformed DVC hash {md5[:80]!r} in the repository")
-        return [self.dir / "files" / "md5" / md5[:2] / md5[2:], self.dir / md5[:2] / md5[2:]]
+        return [f"{prefix}{md5[:2]}/{md5[2:]}" for prefix in self._prefixes]
 
     def read(self, md5: str, limit: int = MAX_FILE) -> bytes | None:
         """An object's bytes, checked against its hash; None when the local cache does not have it."""
         for path in self.paths(md5):
             try:
-                with path.open("rb") as handle:
-                    data = handle.read(limit + 1)
+                with open(path, "rb") as handle:
+                    if os.fstat(handle.fileno()).st_size > limit:
+                        raise TrailError(f"{path} is larger than {limit // 2**20} MiB: not read as a metrics file")
+                    data = handle.read()
             except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
                 continue
             except OSError as err:
                 raise TrailError(f"cannot read {path}: {err.strerror}") from None
-            if len(data) > limit:
+            if len(data) > limit:  # it grew while being read
                 raise TrailError(f"{path} is larger than {limit // 2**20} MiB: not read as a metrics file")
             want = md5.removesuffix(".dir")
             if want not in (_md5(data), _md5(data.replace(b"\r\n", b"\n"))):  # DVC 2 hashed text as dos2unix

@@ -77,6 +77,8 @@ class RevisionData:
     def wdirs(self, lockfile: str) -> dict[str, str]:
         """Stage folders (`wdir`) of the dvc.yaml beside a dvc.lock."""
         dvcyaml = posixpath.join(posixpath.dirname(lockfile), "dvc.yaml")
+        if b"wdir" not in self.dvcyaml_texts.get(dvcyaml, b""):
+            return {}  # most have none: no YAML parse
         where = f"{dvcyaml} at {self.revision.short}"
         return dvcfiles.stage_wdirs(self.dvcyamls.get(dvcyaml), dvcyaml, where)
 
