@@ -510,6 +510,8 @@ def test_lineage_graphs_and_meta_keys_are_escaped(tmp_path: Path) -> None:
     assert stage_line.endswith('"];') and "train\\n```\\n![x]" in stage_line, stage_line
     shown = trail(repo, "show", "model").stdout
     assert "\x1b" not in shown and "[red]hidden[/red]" in shown
+    used = trail(repo, "impact", evil).stdout  # the path as the lock records it, pasted from `lineage --json`
+    assert "2 registered version(s) used data" in used and "\x1b" not in used and "\x07" not in used
 
 
 # --- 11. numbers past float range, and links the site builds from options ---------------------------
