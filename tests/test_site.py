@@ -251,3 +251,56 @@ def test_metrics_kept_in_the_dvc_cache(get_started: Path, tmp_path: Path) -> Non
     assert "not in the local DVC cache" not in proc.stderr
     mine = json.loads((tmp_path / "site2" / paths.version_api("model", "v0.0.2")).read_text())
     assert mine["show"]["metrics"]["eval/metrics.json"]["roc_auc"] == 0.7
+
+
+def test_wdir_and_nested_pipelines_equal_the_core(tmp_path: Path) -> None:
+    """Layouts the batched reader does not model (`wdir`, several pipelines) are answered by the core's queries."""
+    from tests.conftest import dvc
+
+    repo = new_project(tmp_path / "repo")
+    train = "import pathlib\npathlib.Path('../models').mkdir(exist_ok=True)\n"
+    train += "pathlib.Path('../models/model.pkl').write_text(open('params.yaml').read())\n"
+    train += "pathlib.Path('metrics.json').write_text('{\"acc\": 0.5}')\n"
+    nested = "import pathlib\npathlib.Path('out').mkdir(exist_ok=True)\n"
+    nested += "pathlib.Path('out/f.csv').write_text(open('raw.csv').read().upper())\n"
+    write(
+        repo,
+        {
+            "sub/train.py": train,
+            "sub/params.yaml": {"lr": 0.1},
+            "nested/raw.csv": "a,b\n1,2\n",
+            "nested/featurize.py": nested,
+            "nested/dvc.yaml": {
+                "stages": {
+                    "featurize": {"cmd": "python featurize.py", "deps": ["featurize.py", "raw.csv"], "outs": ["out"]}
+                }
+            },
+            "dvc.yaml": {
+                "stages": {
+                    "train": {
+                        "wdir": "sub",
+                        "cmd": "python train.py",
+                        "deps": ["train.py", "../nested/out"],
+                        "params": ["lr"],
+                        "outs": ["../models/model.pkl"],
+                        "metrics": [{"metrics.json": {"cache": False}}],
+                    }
+                },
+                "artifacts": {"model": {"path": "models/model.pkl"}, "features": {"path": "nested/out"}},
+            },
+        },
+    )
+    dvc(repo, "repro", "--quiet", "--all-pipelines")
+    commit_all(repo, "first")
+    trail(repo, "register", "model")
+    trail(repo, "register", "features")
+    site = tmp_path / "site"
+    proc = trail(repo, "site", "-o", str(site))
+    assert "warning" not in proc.stderr
+    for ref in ("model@v0.0.1", "features@v0.0.1"):
+        name, version = ref.split("@")
+        mine = json.loads((site / paths.version_api(name, version)).read_text())
+        assert mine["show"] == json.loads(trail(repo, "show", ref, "--json").stdout)
+        assert mine["lineage"] == json.loads(trail(repo, "lineage", ref, "--json").stdout)
+    assert mine["show"]["hash"]["source"] == "nested/dvc.lock"
+    assert 'data-metric="sub/metrics.json:acc"' in (site / paths.artifact_page("model")).read_text()

@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail.project import Project
-from dvc_trail.site import model, paths
+from dvc_trail.site import coreview, model, paths
 from dvc_trail.site.facts import read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
 from dvc_trail.site.pages import Pages, SiteOptions, to_json
-from dvc_trail.site.sources import origin_url, repo_url_from, tracked_remote
+from dvc_trail.site.sources import check_page_url, origin_url, repo_url_from, tracked_remote
 
 __all__ = ["SiteOptions", "build_site"]
 
@@ -26,6 +26,7 @@ CHUNK = 500
 def build_site(project: Project, out: Path, options: SiteOptions | None = None) -> BuildReport:
     """Write (or update) the site for this repository's registry into `out`."""
     options = options or SiteOptions()
+    check_page_url(options.repo_url, "--repo-url"), check_page_url(options.base_url, "--base-url")
     folder = SiteFolder(out)
     state = project.state
     artifacts = state.artifacts
@@ -45,6 +46,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
 
     known = sorted(artifacts)
     lineages = model.Lineages(facts, index)
+    several = coreview.pipeline_count(project) > 1  # chains and hashes may cross pipelines: ask the core
     for name, versions in pairs.items():
         artifact = artifacts[name]
         holders = artifact.stage_holders()
@@ -57,7 +59,11 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             html_rel, api_rel = paths.version_page(name, version.version), paths.version_api(name, version.version)
             if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
                 continue
-            view = model.version_view(artifact, version, previous, lineages, stages)
+            f = facts.get(fkey)
+            if several or f is None or f.error or f.wdir:
+                view = coreview.version_view(project, artifact, version, previous)
+            else:
+                view = model.version_view(artifact, version, previous, lineages, stages)
             folder.write(html_rel, pages.version(view, html_rel), key)
             folder.write(api_rel, to_json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
@@ -66,7 +72,10 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
         html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
         if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
             continue
-        view_a = model.artifact_view(artifact, stage_map, facts)
+        odd_facts = [facts.get(model.facts_key(name, v.commit)) for v, _ in versions]
+        odd = several or any(f is None or f.error or f.wdir for f in odd_facts)
+        metrics = coreview.metrics_by_version(project, name) if odd else None
+        view_a = model.artifact_view(artifact, stage_map, facts, metrics=metrics)
         folder.write(html_rel, pages.artifact(view_a, set(artifacts)), key)
         folder.write(api_rel, to_json(pages.artifact_json(view_a)), key)
 

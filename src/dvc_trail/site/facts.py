@@ -24,7 +24,7 @@ from dvc_trail.git import Git
 from dvc_trail.lineage import FileHash, StageLock
 from dvc_trail.site import lockscan
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,7 @@ class CommitFacts:
     error: str | None = None
     commit_message: str | None = None
     unreadable: tuple[str, ...] = ()  # declared metrics files neither in git nor in the local DVC cache
+    wdir: bool = False  # a stage of this dvc.yaml has a `wdir` (the site then asks the core)
 
     @cached_property
     def stages(self) -> dict[str, StageLock]:
@@ -113,7 +114,7 @@ def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
 def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
     cache = LocalCache(git.root)
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
-    parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str]]] = {}
+    parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
     for commit, dvcfile in keys:
         lockfile, short = dvcfiles.lock_beside(dvcfile), commit[:7]
@@ -125,10 +126,14 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
                 parsed_yaml[raw_yaml] = (
                     dvcfiles.parse_artifacts(doc, dvcfile, where),
                     dvcfiles.metric_paths(doc, dvcfile, where),
+                    bool(dvcfiles.stage_wdirs(doc, dvcfile, where)),
                 )
-            decls, metric_paths = parsed_yaml[raw_yaml] if raw_yaml is not None else ({}, [])
+            decls, metric_paths, wdir = parsed_yaml[raw_yaml] if raw_yaml is not None else ({}, [], False)
             stages: dict[str, StageLock] = {}
             params: dict[str, dict[str, Any]] = {}
+            if wdir:  # paths relative to each stage's wdir: the core answers for this commit
+                partial.append((CommitFacts(commit, dvcfile, decls, wdir=True), [], []))
+                continue
             if raw_lock is not None:
                 stages, params = lockscan.scan(raw_lock.decode(errors="replace"), lockfile, f"{lockfile} at {short}")
         except TrailError as err:
@@ -149,7 +154,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
     subjects = {sha: info.subject for sha, info in git.commit_infos([c for c, _ in keys]).items()}
     done = []
     for facts, metric_paths, paths in partial:
-        if facts.error:
+        if facts.error or facts.wdir:
             done.append(facts)
             continue
         commit, short = facts.commit, facts.commit[:7]
@@ -259,6 +264,7 @@ class _Cache:
             "g": list(facts.in_git),
             "e": facts.error,
             "c": facts.commit_message,
+            "w": facts.wdir,
         }
         self.new.append(json.dumps({"k": key, "v": self.entries[key]}))
 
@@ -296,6 +302,8 @@ def _decode(key: tuple[str, str], raw: dict[str, Any], decls: dict[str, Artifact
         tuple(raw["g"]),
         raw["e"],
         raw["c"],
+        (),
+        bool(raw.get("w")),
     )
 
 

@@ -322,6 +322,7 @@ def artifact_view(
     stages: dict[str, str | None],
     facts: dict[tuple[str, str], CommitFacts],
     summary: bool = False,
+    metrics: dict[str, dict[str, Any]] | None = None,
 ) -> ArtifactView:
     """Everything one artifact page shows (`summary`: only what the index shows, no version rows)."""
     versions = artifact.active_versions()
@@ -332,6 +333,7 @@ def artifact_view(
     rows = []
     for v in [] if summary else versions:
         f = facts.get(facts_key(artifact.name, v.commit))
+        found = metrics.get(v.version, {}) if metrics is not None else (f.metrics if f else {})
         event = v.authoring_event
         rows.append(
             {
@@ -340,7 +342,7 @@ def artifact_view(
                 "created_at": event.created_at.isoformat(),
                 "author": event.author,
                 "stages": sorted(s for s, h in holders.items() if h is v),
-                "metrics": f.metrics if f else {},
+                "metrics": found,
             }
         )
     history = [event_dict(e) for e in reversed(artifact.events) if e.action in (Action.ASSIGN, Action.UNASSIGN)]
