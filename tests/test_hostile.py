@@ -406,3 +406,178 @@ def test_doctor_finds_every_kind_of_tracked_credential(tmp_path: Path) -> None:
         assert key in detail, detail
     human = trail(repo, "doctor", check=False)
     assert secret not in human.stdout + human.stderr
+
+
+# --- 9. documents nested too deep, values out of range, blobs that inflate -------------------------
+
+
+def test_deep_and_unreadable_documents_are_refused(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    documents = {
+        "m.json": "[" * 100_000 + "]" * 100_000,  # the parser's own recursion
+        "n.json": '{"a":' * 500 + "1" + "}" * 500,  # parses, then too deep for whoever walks it
+        "m.toml": "a = " + "[" * 100_000 + "]" * 100_000,
+        "m.yaml": "a: " + "[" * 100_000 + "]" * 100_000,
+        "n.yaml": "".join("  " * i + f"k{i}:\n" for i in range(2000)) + "  " * 2000 + "1\n",
+        "big.json": '{"a": ' + "9" * 20_000 + "}",
+        "date.yaml": "when: 2026-13-45\n",  # yaml's date constructor raises ValueError
+    }
+    head = (repo / "dvc.yaml").read_text()
+    for patch, (name, body) in enumerate(documents.items()):
+        (repo / "dvc.yaml").write_text(head + f"metrics:\n- {name}\n")
+        (repo / name).write_text(body)
+        sha = commit_all(repo, name)
+        git(repo, "tag", "-a", "-m", "Registering", f"model@v1.1.{patch}")
+        for command in (["metrics", "model"], ["show", f"model@v1.1.{patch}"]):
+            proc = trail(repo, *command, check=False)
+            assert proc.returncode == 1 and proc.stderr.count("\n") == 1, (name, proc.stderr)
+            assert proc.stderr.startswith("trail: error:") and f"{name} at {sha[:7]}" in proc.stderr, proc.stderr
+        git(repo, "tag", "-d", f"model@v1.1.{patch}")
+    (repo / "dvc.yaml").write_text(head)
+    lock = (repo / "dvc.lock").read_text()
+    for extra, why in (("      x: 1" + "0" * 20_000, "out of range"), (_deep_params(2000), "nested deeper")):
+        (repo / "dvc.lock").write_text(lock + extra + "\n")
+        sha = commit_all(repo, why)
+        git(repo, "tag", "-a", "-m", "Registering", f"model@v2.0.{len(why)}")
+        line = attack(victim, "get", f"model@v2.0.{len(why)}", "--repo", repo.as_uri(), timeout=60)
+        assert f"dvc.lock at {sha[:7]}" in line and why in line, line
+
+
+def _deep_params(depth: int) -> str:
+    return "    params:\n      params.yaml:\n" + "".join("  " * (i + 4) + f"k{i}:\n" for i in range(depth))
+
+
+def test_a_blob_that_inflates_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    (repo / "dvc.yaml").write_text((repo / "dvc.yaml").read_text() + "metrics:\n- metrics.json\n")
+    (repo / "metrics.json").write_text("{}")
+    commit_all(repo, "metrics")
+    # 80 MiB of spaces: a few KB in git's objects; never on disk in the work tree
+    blob = (
+        subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"], cwd=repo, input=b" " * (80 << 20), capture_output=True, check=True
+        )
+        .stdout.decode()
+        .strip()
+    )
+    git(repo, "update-index", "--cacheinfo", f"100644,{blob},metrics.json")
+    git(repo, "commit", "--quiet", "-m", "bomb")
+    git(repo, "tag", "-a", "-m", "Registering", "model@v1.1.0")
+    for command in (["metrics", "model"], ["show", "model"]):
+        proc = trail(repo, *command, check=False)
+        assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+        assert "refusing" in proc.stderr and "MiB" in proc.stderr, proc.stderr
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_000_000  # KiB
+
+
+# --- 10. graphs and `show` keep repository text inert -----------------------------------------------
+
+
+def test_lineage_graphs_and_meta_keys_are_escaped(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    evil = 'data"] --> x\\"```<img src=x>\x1b]0;pwned\x07'  # a path git can store (no newline)
+    repo = hostile_repo(
+        tmp_path,
+        "model.bin",
+        store_object(store, data),
+        len(data),
+        local_remote(store),
+        lock_extra=f"    deps:\n    - path: {json.dumps(evil)}\n      md5: 0123456789abcdef0123456789abcdef\n",
+    )
+    meta = json.dumps({"k\x1b[8m[red]hidden[/red]": "v"})
+    (repo / "dvc.yaml").write_text(
+        (repo / "dvc.yaml").read_text().replace("type: model\n", f"type: model\n    meta: {meta}\n")
+    )
+    stage = json.dumps("train\n```\n![x](http://evil.example/p.png)")  # a stage name may hold newlines
+    (repo / "dvc.lock").write_text((repo / "dvc.lock").read_text().replace("  train:", f"  {stage}:"))
+    commit_all(repo, "crafted")
+    git(repo, "tag", "-a", "-m", "Registering", "model@v1.1.0")
+    mermaid = trail(repo, "lineage", "model", "--mermaid").stdout
+    assert mermaid.count("```") == 2 and mermaid.endswith("```\n") and "\x1b" not in mermaid and "\x07" not in mermaid
+    assert "<img" not in mermaid and '"] -->' not in mermaid and "<br/>#96;#96;#96;<br/>![x](http" in mermaid
+    assert all(line.startswith(("  ", "```", "flowchart")) for line in mermaid.splitlines())
+    assert len(mermaid.splitlines()) == 9  # 2 fences, the header, 3 nodes, 2 edges, 1 style: no line injected
+    dot = trail(repo, "lineage", "model", "--dot").stdout
+    assert "\x1b" not in dot and "\x07" not in dot
+    label = next(line for line in dot.splitlines() if "shape=note" in line and "data" in line)
+    assert label.endswith('"];') and 'data\\"] --> x\\\\\\"```' in label, label
+    stage_line = next(line for line in dot.splitlines() if "shape=box" in line)
+    assert stage_line.endswith('"];') and "train\\n```\\n![x]" in stage_line, stage_line
+    shown = trail(repo, "show", "model").stdout
+    assert "\x1b" not in shown and "[red]hidden[/red]" in shown
+
+
+# --- 11. numbers past float range, and links the site builds from options ---------------------------
+
+
+def test_numbers_past_float_range_break_no_chart(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    (repo / "dvc.yaml").write_text((repo / "dvc.yaml").read_text() + "metrics:\n- metrics.json\n")
+    for patch, body in enumerate(('{"acc": 0.5, "loss": 1e999}', '{"acc": 1' + "0" * 4000 + ', "loss": NaN}')):
+        (repo / "metrics.json").write_text(body)  # 4,001 digits: under Python's 4,300-digit parse limit
+        commit_all(repo, f"metrics {patch}")
+        git(repo, "tag", "-a", "-m", "Registering", f"model@v1.{patch + 1}.0")
+    trail(repo, "metrics", "model", "--plot", str(tmp_path / "acc.svg"), "--metric", "metrics.json:acc")
+    assert "<svg" in (tmp_path / "acc.svg").read_text()
+    assert "1" + "0" * 4000 in trail(repo, "metrics", "model", "--json").stdout  # still shown, as text
+    out = trail(repo, "site", "-o", str(tmp_path / "site")).stdout
+    assert "written" in out and (tmp_path / "site" / "a" / "model" / "index.html").exists()
+
+
+@pytest.mark.parametrize(
+    ("option", "url"),
+    [
+        ("--repo-url", "javascript:alert(1)"),
+        ("--repo-url", "JaVaScRiPt://github.com/%0aalert(1)"),
+        ("--repo-url", "data:text/html,<script>alert(1)</script>"),
+        ("--repo-url", 'https://github.com/a/b" onmouseover="alert(1)'),
+        ("--repo-url", f"https://alice:{TOKEN}@github.com/org/repo"),
+        ("--base-url", "javascript:alert(1)"),
+    ],
+)
+def test_site_links_are_http_only(tmp_path: Path, option: str, url: str) -> None:
+    store = tmp_path / "store"
+    data = b"weights"
+    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store))
+    line = attack(repo, "site", "-o", str(tmp_path / "site"), option, url, code=2)
+    assert f"refusing {option}" in line and "http(s)" in line
+    assert not (tmp_path / "site").exists()
+
+
+# --- 12. artifact paths that name the destination folder itself, or carry escapes ---------------------
+
+
+def test_a_site_path_never_names_the_destination_folder(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"ok.bin": b"y"})
+    repo = hostile_repo(tmp_path, "out/dir", files, None, local_remote(store))
+    site = tmp_path / "site"
+    trail(repo, "site", "-o", str(site))
+    (victim / "models").mkdir()
+    (victim / "models" / "keep.txt").write_text("years of work\n")  # the folder the user downloads into
+    commit_all(victim, "models")
+    page = site / "api" / "v1" / "artifacts" / "model" / "v1.0.0.json"
+    doc = json.loads(page.read_text())
+    for path in (".", "", "out/.", "out/..", "./out", "out//dir", "out\x1b]0;pwned\x07"):
+        page.write_text(json.dumps({**doc, "path": path}))
+        line = attack(victim, "get", "model", "--registry", str(site), "-o", "models", "--force")
+        assert "refusing artifact path" in line, line
+    assert (victim / "models" / "keep.txt").read_text() == "years of work\n"
+
+
+def test_control_characters_in_paths_are_refused(tmp_path: Path, victim: Path) -> None:
+    store = tmp_path / "store"
+    files = manifest(store, {"w\x1b]0;pwned\x07.bin": b"x", "ok.bin": b"y"})
+    evil = hostile_repo(tmp_path, "out/dir", files, None, local_remote(store))
+    assert "unsafe path" in attack(victim, "get", "model", "--repo", evil.as_uri(), "-o", "m")
+    named = hostile_repo(
+        tmp_path, json.dumps("out\x1b[8mdir"), manifest(store, {"a": b"a"}), None, local_remote(store), name="named"
+    )
+    assert "refusing artifact path" in attack(victim, "get", "model", "--repo", named.as_uri())

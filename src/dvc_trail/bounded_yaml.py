@@ -3,6 +3,8 @@
 A few hundred bytes of nested aliases (a "billion laughs" document) expand to millions of nodes for
 whoever walks the result. DVC never writes aliases in `dvc.lock`; people use a few in `dvc.yaml` and
 `params.yaml`, so aliases are allowed up to a budget of expanded nodes, then the document is refused.
+Nesting is bounded too (for JSON and TOML documents as well, through `check_depth`): a few kilobytes of
+`[[[[...` would otherwise exhaust Python's recursion in the parser or in whatever walks the result.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 
 MAX_BYTES = 16 << 20  # one document
 MAX_ALIAS_NODES = 100_000  # nodes that aliases add when expanded, summed over the document
+MAX_DEPTH = 100  # nested mappings and lists in one document (DVC's files use fewer than ten)
 
 
 class Refused(Exception):
@@ -25,8 +28,26 @@ def load(text: bytes | str) -> Any:
     loader = _loader_class()(text)
     try:
         return loader.get_single_data()
+    except RecursionError:
+        raise Refused(f"it is nested deeper than {MAX_DEPTH} levels") from None
+    except (ValueError, OverflowError):  # a date out of range, an integer of more than 4,300 digits
+        raise Refused("it holds a value that cannot be read (a number or date out of range)") from None
     finally:
         loader.dispose()
+
+
+def check_depth(doc: Any) -> Any:
+    """The parsed document itself; `Refused` when its mappings and lists nest deeper than MAX_DEPTH."""
+    level: list[Any] = [doc]
+    for _ in range(MAX_DEPTH + 1):
+        level = [c for node in level if isinstance(node, dict | list) for c in _children(node)]
+        if not level:
+            return doc
+    raise Refused(f"it is nested deeper than {MAX_DEPTH} levels")
+
+
+def _children(node: dict | list) -> list[Any]:
+    return list(node.values()) if isinstance(node, dict) else node
 
 
 @functools.cache
@@ -38,6 +59,7 @@ def _loader_class() -> type:
         def __init__(self, stream: Any) -> None:
             super().__init__(stream)
             self.expanded = 0
+            self.depth = 0
             self.sizes: dict[int, int] = {}
 
         def compose_node(self, parent: Any, index: Any) -> Any:
@@ -47,7 +69,13 @@ def _loader_class() -> type:
                     self.expanded += _size(self.anchors[anchor], self.sizes)
                     if self.expanded > MAX_ALIAS_NODES:
                         raise Refused(f"its aliases expand to more than {MAX_ALIAS_NODES:,} nodes")
-            return super().compose_node(parent, index)
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise Refused(f"it is nested deeper than {MAX_DEPTH} levels")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
     return Loader
 

@@ -112,6 +112,6 @@ def _entries(data: bytes, md5: str) -> dict[str, str]:
     try:
         doc = json.loads(data)
         entries = {str(e["relpath"]): str(e["md5"]) for e in doc}
-    except (ValueError, TypeError, KeyError):
+    except (ValueError, TypeError, KeyError, RecursionError):
         raise TrailError(f"malformed directory manifest {md5} in the DVC cache") from None
     return {rel: h for rel, h in entries.items() if valid_hash(h)}

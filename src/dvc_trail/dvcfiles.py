@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -273,21 +274,38 @@ def flatten(doc: Any, prefix: str = "") -> dict[str, Any]:
 
 
 def parse_document(data: bytes, path: str, where: str) -> Any:
-    """A metrics or params file by extension: JSON, YAML or TOML."""
-    try:
-        if path.endswith(".json"):
-            return json.loads(data)
-        if path.endswith(".toml"):
-            import tomllib
+    """A metrics or params file by extension: JSON, YAML or TOML (each within the bounds YAML has)."""
+    from dvc_trail import bounded_yaml
 
-            return tomllib.loads(data.decode())
+    if not path.endswith((".json", ".toml")):
+        return load_yaml(data, where)
+    try:
+        if len(data) > bounded_yaml.MAX_BYTES:
+            raise bounded_yaml.Refused(f"larger than {bounded_yaml.MAX_BYTES >> 20} MiB")
+        if path.endswith(".json"):
+            return bounded_yaml.check_depth(json.loads(data))
+        import tomllib
+
+        return bounded_yaml.check_depth(tomllib.loads(data.decode()))
     except (ValueError, UnicodeDecodeError):
         raise TrailError(f"malformed {where}") from None
-    return load_yaml(data, where)
+    except RecursionError:
+        raise TrailError(f"refusing {where}: it is nested deeper than {bounded_yaml.MAX_DEPTH} levels") from None
+    except bounded_yaml.Refused as err:
+        raise TrailError(f"refusing {where}: {err}") from None
+
+
+_FLOAT_MAX = int(sys.float_info.max)
 
 
 def _metric_values(doc: Any) -> Any:
-    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped."""
+    """Keep what DVC counts as metrics: numbers and strings (nested); lists and nulls are dropped.
+
+    An integer too large for a float (up to Python's 4,300 digits parse) is kept as its text, so charts,
+    plots and deltas, which compute in floats, never meet it.
+    """
+    if isinstance(doc, int) and not isinstance(doc, bool) and abs(doc) > _FLOAT_MAX:
+        return str(doc)
     if isinstance(doc, int | float | str):
         return doc
     if not isinstance(doc, dict):

@@ -20,9 +20,10 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git
-from dvc_trail.objects import has_git_part
+from dvc_trail.objects import check_artifact_path, has_git_part
 from dvc_trail.project import Project
 from dvc_trail.registry import parse_ref
+from dvc_trail.shorthand import at
 from dvc_trail.tags import tag_globs
 from dvc_trail.version_data import VersionData, version_data
 
@@ -102,8 +103,7 @@ def open_source(repo: str | os.PathLike | None, name: str) -> Iterator[SourceRep
 def _resolve_in(source: SourceRepo, ref: str) -> tuple[Resolved, VersionData]:
     artifact, version = source.project.lookup(ref)
     target = version_data(source.project, artifact, version)
-    if has_git_part(target.data.path):
-        raise TrailError(f"refusing artifact path {target.data.path!r} at {version.commit[:7]}: a .git component")
+    check_artifact_path(target.data.path, at("dvc.yaml", version.commit))
     resolved = Resolved(
         artifact.name,
         version.version,
@@ -210,6 +210,8 @@ def _check_destination(dest: Path, force: bool) -> None:
     """Refuse a destination inside a `.git` folder, an existing one without --force, and any git repository."""
     if has_git_part(os.path.abspath(dest)):
         raise TrailError(f"refusing to write {dest}: a path with a .git component")
+    if Path.cwd().resolve().is_relative_to(dest.resolve()):
+        raise TrailError(f"refusing to write {dest}: it is the current folder or holds it")
     if not (dest.exists() or dest.is_symlink()):
         return
     if not force:

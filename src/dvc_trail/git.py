@@ -14,15 +14,10 @@ from dvc_trail.registry import TagRecord
 if TYPE_CHECKING:
     from subprocess import CompletedProcess
 
-_TAG_FIELDS = [
-    "%(refname:strip=2)",
-    "%(objecttype)",
-    "%(*objectname)",
-    "%(taggername)",
-    "%(taggeremail)",
-    "%(taggerdate:raw)",
-    "%(contents)",
-]
+_TAG_FIELDS = ["%(refname:strip=2)", "%(objecttype)", "%(*objectname)", "%(taggername)", "%(taggeremail)"]
+_TAG_FIELDS += ["%(taggerdate:raw)", "%(contents)"]
+MAX_BLOB = 64 << 20  # bytes of one file read from git (a few KB of packed zeros inflate to gigabytes)
+MAX_BLOBS = 1 << 30  # bytes of all the files one read_blobs call returns
 
 
 class CommitInfo(NamedTuple):
@@ -191,11 +186,14 @@ class Git:
         unique, found, pos = list(dict.fromkeys(specs)), {}, 0
         if any("\n" in s for s in unique):
             raise TrailError("a revision or path with a newline cannot be read from git")
-        out = (
-            run_git(["cat-file", "--batch"], self.cwd, input="".join(s + "\n" for s in unique).encode())
-            if unique
-            else b""
-        )
+        request = "".join(s + "\n" for s in unique).encode()
+        checked = run_git(["cat-file", "--batch-check=%(objectsize)"], self.cwd, input=request) if unique else b""
+        for spec, length in zip(unique, checked.split(b"\n"), strict=False):  # bounded before it is read
+            if length.isdigit() and int(length) > MAX_BLOB:
+                raise TrailError(f"refusing {spec}: {int(length):,} bytes, more than {MAX_BLOB >> 20} MiB")
+        if sum(int(n) for n in checked.split(b"\n") if n.isdigit()) > MAX_BLOBS:
+            raise TrailError(f"refusing to read {len(unique)} objects from git: more than {MAX_BLOBS >> 30} GiB")
+        out = run_git(["cat-file", "--batch"], self.cwd, input=request) if unique else b""
         for spec in unique:  # each answer: `ID TYPE SIZE` and the bytes, or `SPEC missing` (a path may hold spaces)
             end = out.index(b"\n", pos)
             header, pos = out[pos:end].split(b" "), end + 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dvc_trail.escapes import for_terminal
 from dvc_trail.shorthand import short
 
 if TYPE_CHECKING:
@@ -36,16 +37,27 @@ def _edges(info: Lineage) -> tuple[dict[str, str], dict[str, str], list[tuple[st
     return files, stages, edges, ids
 
 
-def _esc(text: str) -> str:
-    return text.replace('"', "'")
+# Mermaid entity codes for what could end a label, close the Markdown fence or start HTML in a label.
+_MERMAID = {ord(c): f"#{ord(c)};" for c in '"#<>`&'} | {ord("\n"): "<br/>", ord("\t"): " "}
+_DOT = {ord("\\"): "\\\\", ord('"'): '\\"', ord("\n"): "\\n", ord("\t"): " "}
+
+
+def _mermaid_label(text: str) -> str:
+    """Repository text inside a quoted Mermaid label: controls dropped, quotes, markup and backticks as entities."""
+    return for_terminal(text).translate(_MERMAID)
+
+
+def _dot_label(text: str) -> str:
+    """Repository text inside a quoted DOT string: controls dropped, backslashes, quotes and newlines escaped."""
+    return for_terminal(text).translate(_DOT)
 
 
 def mermaid(info: Lineage) -> str:
     """A Mermaid flowchart of the lineage (files and stages), in a ```mermaid block."""
     files, stages, edges, ids = _edges(info)
     lines = ["```mermaid", "flowchart LR"]
-    lines += [f'  {k}["{_esc(v).replace(chr(10), "<br/>")}"]' for k, v in files.items()]
-    lines += [f'  {k}(["{_esc(v)}"])' for k, v in stages.items()]
+    lines += [f'  {k}["{_mermaid_label(v)}"]' for k, v in files.items()]
+    lines += [f'  {k}(["{_mermaid_label(v)}"])' for k, v in stages.items()]
     lines += [f"  {a} --> {b}" for a, b in edges]
     lines.append(f"  style {ids[info.path]} stroke-width:3px")
     return "\n".join([*lines, "```"]) + "\n"
@@ -55,7 +67,7 @@ def dot(info: Lineage) -> str:
     """A Graphviz DOT digraph of the lineage (files and stages)."""
     files, stages, edges, _ = _edges(info)
     lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
-    lines += [f'  {k} [shape=note, label="{_esc(v).replace(chr(10), chr(92) + "n")}"];' for k, v in files.items()]
-    lines += [f'  {k} [shape=box, style=rounded, label="{_esc(v)}"];' for k, v in stages.items()]
+    lines += [f'  {k} [shape=note, label="{_dot_label(v)}"];' for k, v in files.items()]
+    lines += [f'  {k} [shape=box, style=rounded, label="{_dot_label(v)}"];' for k, v in stages.items()]
     lines += [f"  {a} -> {b};" for a, b in edges]
     return "\n".join([*lines, "}"]) + "\n"

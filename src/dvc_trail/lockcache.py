@@ -40,7 +40,7 @@ class LockCache:
             data = json.loads(self.path.read_text())
             if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict):
                 self.entries = data["entries"]
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             pass
 
     def get(self, key: str) -> dict[str, StageLock] | None | bool:

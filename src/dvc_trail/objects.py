@@ -40,11 +40,24 @@ def has_git_part(path: str) -> bool:
 
 
 def check_relpath(relpath: str, where: str) -> str:
-    """A relative path inside the artifact: no absolute path, `..`, backslash or `.git` component."""
+    """A relative path inside the artifact: no absolute path, `..`, backslash, control character or `.git` part."""
     parts = PurePosixPath(relpath).parts if isinstance(relpath, str) else ()
     if not parts or relpath.startswith("/") or ".." in parts or "\\" in relpath or has_git_part(relpath):
         raise TrailError(f"refusing unsafe path {str(relpath)[:200]!r} in {where}")
+    if not relpath.isprintable():  # a file name that would retitle or rewrite the terminal of whoever lists it
+        raise TrailError(f"refusing unsafe path {relpath[:200]!r} in {where}")
     return relpath
+
+
+def check_artifact_path(path: str, where: str) -> str:
+    """The path itself when a download may be named after it: relative, every part a name (no empty, `.`,
+    `..` or `.git` part, so its last part is never the current folder), no backslash or control character."""
+    parts = path.split("/") if isinstance(path, str) else [""]
+    if path.startswith("/") or any(part in ("", ".", "..") for part in parts) or "\\" in path:
+        raise TrailError(f"refusing artifact path {str(path)[:200]!r} in {where}")
+    if has_git_part(path) or not path.isprintable():
+        raise TrailError(f"refusing artifact path {path[:200]!r} in {where}: a .git part or a control character")
+    return path
 
 
 @dataclass(frozen=True)
@@ -91,7 +104,7 @@ def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
                     size if isinstance(size, int) and size >= 0 else None,
                 )
             )
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         raise TrailError(f"{where} is malformed") from None
     if len({o.relpath for o in objects}) != len(objects) or any(o.oid.endswith(".dir") for o in objects):
         raise TrailError(f"{where} is malformed")

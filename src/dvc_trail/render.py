@@ -75,7 +75,7 @@ def version_details(info: dict) -> None:
     ]
     for key, value in lines:
         if value is not None:
-            console.print(f"[bold]{key:<12}[/bold] {_safe(str(value))}")
+            console.print(f"[bold]{_safe(str(key)):<12}[/bold] {_safe(str(value))}")  # meta keys are repository text
     for title, values in (("metrics", info["metrics"]), ("params", info["params"])):
         rows = [[path, key, _plain(v)] for path, flat in values.items() for key, v in flat.items()]
         if rows:

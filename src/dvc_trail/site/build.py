@@ -15,7 +15,7 @@ from dvc_trail.site import coreview, model, paths
 from dvc_trail.site.facts import read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
 from dvc_trail.site.pages import Pages, SiteOptions, to_json
-from dvc_trail.site.sources import origin_url, repo_url_from, tracked_remote
+from dvc_trail.site.sources import check_page_url, origin_url, repo_url_from, tracked_remote
 
 __all__ = ["SiteOptions", "build_site"]
 
@@ -26,6 +26,7 @@ CHUNK = 500
 def build_site(project: Project, out: Path, options: SiteOptions | None = None) -> BuildReport:
     """Write (or update) the site for this repository's registry into `out`."""
     options = options or SiteOptions()
+    check_page_url(options.repo_url, "--repo-url"), check_page_url(options.base_url, "--base-url")
     folder = SiteFolder(out)
     state = project.state
     artifacts = state.artifacts

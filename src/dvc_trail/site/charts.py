@@ -7,6 +7,7 @@ inputs on the left, the artifact on the right; no layout engine of our own beyon
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,7 +66,8 @@ def trend_chart(metric: str, rows: list[dict[str, Any]]) -> TrendChart | None:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    # an int past float range (a cached value from a crafted metrics file) is no point on a chart
+    return isinstance(value, int | float) and not isinstance(value, bool) and abs(value) <= sys.float_info.max
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.fetching import GetResult, Resolved, download
-from dvc_trail.objects import DataRef, has_git_part
+from dvc_trail.objects import DataRef, check_artifact_path
 from dvc_trail.registry import parse_ref
 from dvc_trail.secrets import mask_secrets
 from dvc_trail.site import paths
@@ -64,7 +64,7 @@ def read_json(registry: str, rel: str) -> Any:
         raise TrailError(f"{where} is larger than {MAX_JSON >> 20} MiB: refused")
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # `[[[[...` exhausts the parser's recursion
         raise TrailError(f"malformed JSON in {where}") from None
 
 
@@ -97,8 +97,7 @@ def resolve_data(ref: str, registry: str) -> tuple[Resolved, DataRef, dict[str, 
     where = paths.version_api(parsed.name, version)
     doc = read_json(registry, where)
     path, digest = _field(doc, "path", str, where), _field(doc, "hash", dict, where)
-    if has_git_part(path) or path.startswith("/") or ".." in path.split("/"):
-        raise TrailError(f"refusing artifact path {path!r} from {where}")
+    check_artifact_path(path, where)
     size = digest.get("size")
     data = DataRef(_field(digest, "md5", str, where), "md5", path, size if isinstance(size, int) else None)
     remote = _field(doc, "remote", dict, where)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import configparser
 import re
 
-from dvc_trail.errors import TrailError
+from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.git import Git
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
@@ -24,6 +24,15 @@ def web_url(remote: str) -> str | None:
     if match is None or not re.search(r"(^|\.)(github|gitlab)\.", match[1] + "."):
         return None
     return f"https://{match[1]}/{match[2]}"
+
+
+def check_page_url(url: str | None, option: str) -> str | None:
+    """The URL itself when it is http(s) with a host and no credentials (links on pages: no `javascript:`)."""
+    if url is None:
+        return None
+    if not re.match(r"^https?://[\w.-]+(?::\d+)?(?:[/?#][^\s\x00-\x1f\x7f]*)?$", url, re.IGNORECASE):
+        raise UsageError(f"refusing {option} {url!r}: give an http(s) URL without credentials")  # masked
+    return url
 
 
 def origin_url(git: Git) -> str | None:
