@@ -372,3 +372,17 @@ def test_ls_name_equals_gto_show_name(get_started: Path, tmp_path: Path) -> None
     assert "v0.1.0" in table and "prod" in table
     missing = trail(repo, "ls", "nope", check=False)
     assert missing.returncode != 0 and missing.stderr.startswith("trail: error:")
+
+
+def test_ls_name_bare_commit_and_folder_names_equal_gto(tmp_path: Path) -> None:
+    repo = new_project(tmp_path / "repo")
+    write(repo, {"dvc.yaml": {"artifacts": {"m": {"path": "m.pkl"}}}})
+    write(repo, {"team/nlp/dvc.yaml": {"artifacts": {"tagger": {"path": "model.bin"}}}})
+    commit_all(repo, "declared")
+    gto(repo, "assign", "m", "HEAD", "--stage", "dev")  # a bare commit holding a stage, no version
+    trail(repo, "register", "team/nlp:tagger", check=False)  # no hash: refused, nothing written
+    git(repo, "tag", "-a", "team/nlp=tagger@v0.0.1", "-m", "Registering artifact team/nlp:tagger version v0.0.1")
+    for name in ("m", "team/nlp:tagger"):
+        ours = json.loads(trail(repo, "ls", name, "--json").stdout)
+        assert ours == json.loads(gto(repo, "show", name, "--json").stdout), name
+    assert json.loads(trail(repo, "ls", "m", "--json").stdout)[0]["stages"][0]["stage"] == "dev"
