@@ -103,6 +103,10 @@ def _read_git(args: list[str], cwd: Path) -> bytes:
     return stdout
 
 
+def _is_header(header: list[bytes]) -> bool:  # `ID TYPE SIZE`, not `SPEC missing` (a path may hold spaces)
+    return len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag") and header[2].isdigit()
+
+
 class Git:
     """A git repository, addressed by its top-level folder."""
 
@@ -183,24 +187,22 @@ class Git:
 
     def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
         """Objects (`REV`, `REV:PATH` from the top, `REV^{tree}`) by one `git cat-file --batch`: (id, type, bytes)."""
-        unique, found, pos = list(dict.fromkeys(specs)), {}, 0
+        unique, pos, data = list(dict.fromkeys(specs)), 0, {}
         if any("\n" in s for s in unique):
             raise TrailError("a revision or path with a newline cannot be read from git")
         request = "".join(s + "\n" for s in unique).encode()
-        checked = run_git(["cat-file", "--batch-check=%(objectsize)"], self.cwd, input=request) if unique else b""
-        for spec, length in zip(unique, checked.split(b"\n"), strict=False):  # bounded before it is read
-            if length.isdigit() and int(length) > MAX_BLOB:
-                raise TrailError(f"refusing {spec}: {int(length):,} bytes, more than {MAX_BLOB >> 20} MiB")
-        if sum(int(n) for n in checked.split(b"\n") if n.isdigit()) > MAX_BLOBS:
-            raise TrailError(f"refusing to read {len(unique)} objects from git: more than {MAX_BLOBS >> 30} GiB")
-        out = run_git(["cat-file", "--batch"], self.cwd, input=request) if unique else b""
-        for spec in unique:  # each answer: `ID TYPE SIZE` and the bytes, or `SPEC missing` (a path may hold spaces)
+        checked = run_git(["cat-file", "--batch-check"], self.cwd, input=request).split(b"\n") if unique else []
+        heads = {s: h for s, line in zip(unique, checked, strict=False) if _is_header(h := line.split(b" "))}
+        big = next((s for s, h in heads.items() if int(h[2]) > MAX_BLOB), f"{len(heads)} objects")  # read no bomb
+        if big in heads or sum(int(h[2]) for h in heads.values()) > MAX_BLOBS:
+            raise TrailError(f"refusing {big}: more than {(MAX_BLOBS, MAX_BLOB)[big in heads] >> 20:,} MiB in git")
+        ids = list(dict.fromkeys(h[0] for h in heads.values()))  # then read by id: each path resolved once
+        out = run_git(["cat-file", "--batch"], self.cwd, input=b"".join(i + b"\n" for i in ids)) if ids else b""
+        for oid in ids:  # each answer: `ID TYPE SIZE`, the bytes and a newline
             end = out.index(b"\n", pos)
-            header, pos = out[pos:end].split(b" "), end + 1
-            ok = len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag") and header[2].isdigit()
-            found[spec] = (header[0].decode(), header[1].decode(), out[pos : pos + int(header[2])]) if ok else None
-            pos += int(header[2]) + 1 if ok else 0
-        return found
+            size, pos = int(out[pos:end].rsplit(b" ", 1)[1]), end + 1
+            data[oid], pos = out[pos : pos + size], pos + size + 1
+        return {s: (hd[0].decode(), hd[1].decode(), data[hd[0]]) if (hd := heads.get(s)) else None for s in unique}
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""
