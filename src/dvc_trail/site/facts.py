@@ -116,6 +116,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
     parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
+    stages_of: dict[tuple[str, str], dict[str, StageLock]] = {}
     for commit, dvcfile in keys:
         lockfile, short = dvcfiles.lock_beside(dvcfile), commit[:7]
         raw_yaml, raw_lock = first[f"{commit}:{dvcfile}"], first[f"{commit}:{lockfile}"]
@@ -147,6 +148,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
             for s in stages.values()
         )
         facts = CommitFacts(commit, dvcfile, decls, {}, rows, raw_lock is not None, params)
+        stages_of[(commit, dvcfile)] = stages
         partial.append((facts, metric_paths, sorted(leaves | unlocked)))
     second = git.read_blobs(
         [f"{f.commit}:{p}" for f, metrics, paths in partial for p in [*metrics, *(f"{x}.dvc" for x in paths), *paths]]
@@ -177,7 +179,9 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
             continue
         fields = {k: v for k, v in facts.__dict__.items() if k != "stages"}  # not the cached property
         fields.update(in_git=in_git, commit_message=subjects.get(commit), unreadable=tuple(unreadable))
-        done.append(CommitFacts(**fields))
+        fresh = CommitFacts(**fields)
+        fresh.__dict__["stages"] = stages_of[(commit, facts.dvcfile)]  # already built: no second decode
+        done.append(fresh)
     return done
 
 
