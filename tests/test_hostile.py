@@ -510,6 +510,8 @@ def test_lineage_graphs_and_meta_keys_are_escaped(tmp_path: Path) -> None:
     assert stage_line.endswith('"];') and "train\\n```\\n![x]" in stage_line, stage_line
     shown = trail(repo, "show", "model").stdout
     assert "\x1b" not in shown and "[red]hidden[/red]" in shown
+    used = trail(repo, "impact", evil).stdout  # the path as the lock records it, pasted from `lineage --json`
+    assert "2 registered version(s) used data" in used and "\x1b" not in used and "\x07" not in used
 
 
 # --- 11. numbers past float range, and links the site builds from options ---------------------------
@@ -581,3 +583,23 @@ def test_control_characters_in_paths_are_refused(tmp_path: Path, victim: Path) -
         tmp_path, json.dumps("out\x1b[8mdir"), manifest(store, {"a": b"a"}), None, local_remote(store), name="named"
     )
     assert "refusing artifact path" in attack(victim, "get", "model", "--repo", named.as_uri())
+
+
+def test_a_committed_config_local_is_not_the_users(
+    tmp_path: Path, victim: Path, http_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, seen = http_server
+    (tmp_path / "dvc-global" / "config").write_text(
+        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
+    )
+    evil = hostile_repo(tmp_path, "model.bin", md5(b"w"), 1, "[core]\n    remote = corp\n")
+    (evil / ".dvc" / "config.local").write_text(f"['remote \"corp\"']\n    url = {server}/attacker\n")
+    git(evil, "add", "--force", ".dvc/config.local")  # a clone checks it out like any tracked file
+    commit_all(evil, "a local config, committed")
+    git(evil, "tag", "-a", "-m", "Registering artifact model version v1.1.0", "model@v1.1.0")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(evil), str(clone))
+    assert (clone / ".dvc" / "config.local").exists()
+    attack(victim, "get", "model", "--repo", str(clone), "-o", "model.bin")
+    attack(clone, "get", "model", "-o", "model.bin")
+    assert seen and all(path.startswith("/corp") for path, _ in seen), seen  # never the committed address

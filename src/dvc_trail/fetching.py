@@ -124,11 +124,16 @@ def resolve(ref: str, repo: str | os.PathLike | None = None) -> Resolved:
 
 
 def _remote_for(source: SourceRepo, commit: str, scratch: Path, remote: str | None) -> RemoteStore:
-    """A work tree's own DVC config (config.local included, as DVC does); else the commit's `.dvc/config`."""
+    """A work tree's own DVC config (config.local included, as DVC does); else the commit's `.dvc/config`.
+
+    A `config.local` that git tracks came with the repository (a clone checks it out): it is not the user's.
+    """
     from dvc_trail import dvc
 
     if source.kind == "worktree":
-        return dvc.open_remote_from_config(source.project.git.root / ".dvc", remote, local_is_users=True)
+        git = source.project.git
+        users = not git.tracked([".dvc/config.local"]) if (git.root / ".dvc" / "config.local").exists() else True
+        return dvc.open_remote_from_config(git.root / ".dvc", remote, local_is_users=users)
     blob = source.project.git.read_blobs([f"{commit}:.dvc/config"])[f"{commit}:.dvc/config"]
     if blob is None:
         raise TrailError(f"{source.location} has no .dvc/config at {commit[:7]}: not a DVC project")

@@ -9,6 +9,7 @@ import typer
 
 from dvc_trail import render
 from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
+from dvc_trail.escapes import for_terminal
 from dvc_trail.shorthand import short
 
 
@@ -59,12 +60,13 @@ def impact(
 
     found = provenance.impact(project(ctx, details=False), path, md5=md5, rev=rev, stage=stage)
     render.warnings(found.warnings)
+    used = for_terminal(f"{path} at {short(found.md5)}")  # the hash comes from a dvc.lock: repository text
     if json:
         render.print_json(found.matches)
     elif not found.matches:
-        print(f"No registered version used {path} at {short(found.md5)}.")
+        print(f"No registered version used {used}.")
     else:
-        print(f"{len(found.matches)} registered version(s) used {path} at {short(found.md5)}:")
+        print(f"{len(found.matches)} registered version(s) used {used}:")
         rows = [[m["name"], m["version"], short(m["commit"]), ", ".join(m["stages"])] for m in found.matches]
         render.simple_table(["name", "version", "commit", "stages"], rows)
 
