@@ -175,10 +175,12 @@ class RevisionReader:
 
     def _read(self, revisions: list[Revision], params: bool, metrics: bool) -> list[RevisionData]:
         found = self._dvc_files(revisions)
-        first = self._blobs({r: found[r] for r in revisions})
+        known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
+        # metrics files already known to be declared are read with the DVC files: one cat-file batch, not two
+        early = {r: [m for ms in known.get(r.commit or "", {}).values() for m in ms] for r in revisions}
+        first = self._blobs({r: [*found[r], *early[r]] for r in revisions})
         parsed = []
         declared: dict[tuple[str, bytes], list[str]] = {}  # dvc.yaml rarely changes: one look per text
-        known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         for r in revisions:
             data = RevisionData(r, {}, {}, {}, {})
             for p in found[r]:
@@ -201,9 +203,12 @@ class RevisionReader:
             treecache.remember_metrics(
                 self.git, {d.revision.commit: d.declared for d, _, _ in parsed if d.revision.commit}
             )
-        second = self._blobs({d.revision: [*ps, *ms] for d, ps, ms in parsed})
+        second = self._blobs(
+            {d.revision: [p for p in [*ps, *ms] if p not in first[d.revision]] for d, ps, ms in parsed}
+        )
         for data, param_files, metric_files in parsed:
             r = data.revision
+            second[r] = {**first[r], **second[r]}
             for path, keys in param_files.items():
                 raw = self._content(data, path, second[r].get(path))
                 if raw is not None:

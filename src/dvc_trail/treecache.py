@@ -60,7 +60,7 @@ def _load(git: Git, name: str) -> dict:
     """A cache file's entries; a missing, unreadable or foreign file is empty (and rebuilt)."""
     try:
         data = json.loads((_git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json").read_text())
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # RecursionError: a hand-made, deeply nested file
         return {}
     ok = isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("entries"), dict)
     return data["entries"] if ok else {}
