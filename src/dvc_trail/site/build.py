@@ -24,7 +24,7 @@ CHUNK = 500
 
 
 def build_site(project: Project, out: Path, options: SiteOptions | None = None) -> BuildReport:
-    """Write (or update) the site for this repository's registry into `out`."""
+    """Write (or update) the site for this repository's registry into `out`; the report of what changed there."""
     options = options or SiteOptions()
     check_page_url(options.repo_url, "--repo-url"), check_page_url(options.base_url, "--base-url")
     folder = SiteFolder(out)
@@ -117,5 +117,5 @@ def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str,
 
 
 def pairs_of(artifacts: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Artifacts by name, in name order (the index lists them so)."""
+    """(name, artifact) pairs in name order (the index lists them so)."""
     return sorted(artifacts.items())

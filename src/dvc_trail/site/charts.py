@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from dvc_trail.shorthand import short
+
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 240, 56, 44, 20, 40
 NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 190, 38, 46, 14, 8
 
@@ -192,7 +194,7 @@ def _node(node_id: str, x: int, y: int, files: dict[str, dict], inputs: dict[str
         return Node(node_id, "stage", name, "stage", x, y)
     entry = inputs.get(name) or files.get(name) or {}
     refs = entry.get("versions") or []
-    detail = refs[0] if refs else (entry.get("md5") or "")[:8]
+    detail = refs[0] if refs else short(entry.get("md5") or "")
     if entry.get("kind") == "import" and entry.get("source"):
         detail = f"import {entry['source'].get('url') or ''}"
     kind = "output" if name == own else "input" if name in inputs else "file"

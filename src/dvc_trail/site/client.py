@@ -35,7 +35,7 @@ _REMOTE_NAME = re.compile(r"^[\w.-]{1,100}$")
 
 
 def read_json(registry: str, rel: str) -> Any:
-    """One file of the site's API, from an http(s) URL, a file:// URL or a folder."""
+    """One file of the site's API, parsed, from an http(s) URL, a file:// URL or a folder."""
     scheme = urllib.parse.urlsplit(registry).scheme.lower()
     where = mask_secrets(f"{registry.rstrip('/')}/{rel}")
     if scheme in ("http", "https"):
@@ -130,7 +130,7 @@ def get(
     force: bool = False,
     progress: TransferProgress | None = None,
 ) -> GetResult:
-    """Download what a reference names in a registry site from the DVC remote the site records, hashes checked."""
+    """The finished download of what a reference names in a registry site, from its DVC remote (hashes checked)."""
     from dvc_trail import dvc
 
     resolved, data, remote = resolve_data(ref, registry)

@@ -22,6 +22,7 @@ from dvc_trail.dvcfiles import ArtifactDecl, Output
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.lineage import FileHash, StageLock
+from dvc_trail.shorthand import at
 from dvc_trail.site import lockscan
 
 CACHE_FORMAT = 2
@@ -83,10 +84,7 @@ class CommitFacts:
 
 
 def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], CommitFacts], list[str]]:
-    """Facts for many (commit, dvc.yaml path) pairs: from the cache, the rest read in two batches.
-
-    Returns the facts and one warning per commit whose files could not be read.
-    """
+    """Facts for many (commit, dvc.yaml) pairs (cache first, the rest in two batches) and a warning per unreadable."""
     cache = _Cache(git.git_dir())
     result: dict[tuple[str, str], CommitFacts] = {}
     missing = []
@@ -102,9 +100,9 @@ def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
             if not facts.unreadable:  # read again next time: a `dvc pull` may bring them
                 cache.put(facts)
         cache.save()
-    warnings = [f"{f.dvcfile} at {f.commit[:7]}: {f.error}" for k in keys if (f := result[k]).error]
+    warnings = [f"{at(f.dvcfile, f.commit)}: {f.error}" for k in keys if (f := result[k]).error]
     warnings += [
-        f"{path} at {result[k].commit[:7]} is not in the local DVC cache: its metrics are left out (run `dvc pull`)"
+        f"{at(path, result[k].commit)} is not in the local DVC cache: its metrics are left out (run `dvc pull`)"
         for k in dict.fromkeys(keys)
         for path in result[k].unreadable
     ]
@@ -118,11 +116,11 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
     stages_of: dict[tuple[str, str], dict[str, StageLock]] = {}
     for commit, dvcfile in keys:
-        lockfile, short = dvcfiles.lock_beside(dvcfile), commit[:7]
+        lockfile = dvcfiles.lock_beside(dvcfile)
         raw_yaml, raw_lock = first[f"{commit}:{dvcfile}"], first[f"{commit}:{lockfile}"]
         try:
             if raw_yaml is not None and raw_yaml not in parsed_yaml:  # dvc.yaml rarely changes: parse once
-                where = f"{dvcfile} at {short}"
+                where = at(dvcfile, commit)
                 doc = dvcfiles.load_yaml(raw_yaml, where)
                 parsed_yaml[raw_yaml] = (
                     dvcfiles.parse_artifacts(doc, dvcfile, where),
@@ -136,7 +134,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
                 partial.append((CommitFacts(commit, dvcfile, decls, wdir=True), [], []))
                 continue
             if raw_lock is not None:
-                stages, params = lockscan.scan(raw_lock.decode(errors="replace"), lockfile, f"{lockfile} at {short}")
+                stages, params = lockscan.scan(raw_lock.decode(errors="replace"), lockfile, at(lockfile, commit))
         except TrailError as err:
             partial.append((CommitFacts(commit, dvcfile, error=str(err)), [], []))
             continue
@@ -159,7 +157,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         if facts.error or facts.wdir:
             done.append(facts)
             continue
-        commit, short = facts.commit, facts.commit[:7]
+        commit = facts.commit
         try:
             unreadable = []
             for path in metric_paths:
@@ -169,10 +167,10 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
                     if missing:
                         unreadable.append(path)
                 if raw is not None:
-                    facts.metrics[path] = dvcfiles.metrics_document(raw, path, f"{path} at {short}")
+                    facts.metrics[path] = dvcfiles.metrics_document(raw, path, at(path, commit))
             for path in paths:
                 if (raw := second[f"{commit}:{path}.dvc"]) is not None:
-                    facts.dvc_files[path] = _dvc_info(raw, f"{path}.dvc", f"{path}.dvc at {short}")
+                    facts.dvc_files[path] = _dvc_info(raw, f"{path}.dvc", at(f"{path}.dvc", commit))
             in_git = tuple(p for p in paths if p not in facts.dvc_files and second[f"{commit}:{p}"] is not None)
         except TrailError as err:
             done.append(CommitFacts(commit, facts.dvcfile, error=str(err)))

@@ -14,6 +14,7 @@ from typing import Any
 from dvc_trail import diff, dvcfiles, lineage
 from dvc_trail.lineage import StageLock
 from dvc_trail.registry import EVENT_NAME, ArtifactState, Event, VersionState
+from dvc_trail.shorthand import at, short
 from dvc_trail.site.facts import CommitFacts
 from dvc_trail.tags import Action, semver_key
 
@@ -142,15 +143,15 @@ def lineage_dict(
     artifact: ArtifactState, version: VersionState, f: CommitFacts | None, index: HashIndex
 ) -> tuple[dict[str, Any] | None, str | None]:
     """A version's lineage as `trail lineage --json` prints it, or None and the reason it cannot be told."""
-    name, short = artifact.name, version.commit[:7]
+    name = artifact.name
     if f is None or f.error:
         return None, f.error if f else "not read"
     decl = f.decls.get(name)
     if decl is None:
-        return None, f"artifact {name!r} is not declared in {f.dvcfile} at {short}"
+        return None, f"artifact {name!r} is not declared in {at(f.dvcfile, version.commit)}"
     chain = lineage.upstream(f.stages, decl.path)
     if not chain and not f.has_lock and decl.path not in f.dvc_files:
-        return None, f"no dvc.lock at {short} and no {decl.path}.dvc: nothing records how it was made"
+        return None, f"no dvc.lock at {short(version.commit)} and no {decl.path}.dvc: nothing records how it was made"
     names = set(f.decls)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
@@ -229,7 +230,7 @@ class Lineages:
         return self.infos[key]
 
     def chain(self, name: str, commit: str) -> list[StageLock]:
-        """The upstream chain of an artifact at a commit."""
+        """The stages upstream of an artifact's path at a commit, upstream first (computed once)."""
         if (name, commit) not in self.chains:
             self.chains[(name, commit)] = chain_of(name, self.facts.get(facts_key(name, commit)))
         return self.chains[(name, commit)]

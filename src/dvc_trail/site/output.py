@@ -78,7 +78,7 @@ class SiteFolder:
         return name in self.listings[folder]
 
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
-        """Write `rel` unless it already holds exactly these bytes."""
+        """Nothing: writes `rel` unless it already holds exactly these bytes."""
         self.produced.add(rel)
         if key is not None:
             self.new_keys[rel] = key
@@ -98,7 +98,7 @@ class SiteFolder:
         self.written.append(rel)
 
     def finish(self, warnings: list[str]) -> BuildReport:
-        """Remove what this build did not produce in the site's own folders; save the manifest."""
+        """The build's report, once what it did not produce is removed and the manifest saved."""
         removed = []
         if self.keys:  # a previous build: its manifest lists every page it made
             stale = [rel for rel in self.keys if rel not in self.produced]

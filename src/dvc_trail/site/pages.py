@@ -14,6 +14,7 @@ from typing import Any
 
 from dvc_trail import diff
 from dvc_trail.registry import Action
+from dvc_trail.shorthand import short
 from dvc_trail.site import charts, model, paths
 
 # The index's filter: rows match as you type; a `?q=` in the address (the form's no-script submission) is applied.
@@ -85,8 +86,8 @@ def _change_text(c: dict[str, Any]) -> str:
         return f"stage {stage}: command {_plain(c['old'])} -> {_plain(c['new'])}"
     if kind == "param":
         return f"stage {stage}: param {c['path']} {_plain(c['old'])} -> {_plain(c['new'])}"
-    old = ", ".join(c.get("old_versions") or []) or (c["old"] or "none")[:8]
-    new = ", ".join(c.get("new_versions") or []) or (c["new"] or "none")[:8]
+    old = ", ".join(c.get("old_versions") or []) or short(c["old"] or "none")
+    new = ", ".join(c.get("new_versions") or []) or short(c["new"] or "none")
     return f"stage {stage}: {'input' if kind == 'dep' else 'output'} {c['path']} {old} -> {new}"
 
 
@@ -107,6 +108,7 @@ class Pages:
             keep_trailing_newline=True,
             auto_reload=False,  # templates are package data: no stat of each template per page
         )
+        self.env.filters["short"] = short  # one length for abbreviated hashes, as the CLI prints them
         self.env.globals.update(
             artifact_page=paths.artifact_page,
             version_page=paths.version_page,
@@ -134,8 +136,8 @@ class Pages:
         from markupsafe import Markup
 
         if self.repo_url:
-            return Markup('<a href="{0}/commit/{1}"><code>{2}</code></a>').format(self.repo_url, sha, sha[:7])
-        return Markup('<code title="{0}">{1}</code>').format(sha, sha[:7])
+            return Markup('<a href="{0}/commit/{1}"><code>{2}</code></a>').format(self.repo_url, sha, short(sha))
+        return Markup('<code title="{0}">{1}</code>').format(sha, short(sha))
 
     def salt(self) -> str:
         """A digest of the templates and options: any change re-renders every page."""
@@ -150,7 +152,7 @@ class Pages:
         return self.env.get_template(template).render(root=root, **context).encode()
 
     def version(self, view: model.VersionView, rel: str) -> bytes:
-        """A version page: card, metrics, params, lineage graph and text, changes, tags."""
+        """A version page's HTML: card, metrics, params, lineage graph and text, changes, tags."""
         graph = charts.lineage_graph(view.lineage) if view.lineage else None
         relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
         if view.lineage:
@@ -175,7 +177,7 @@ class Pages:
         }
 
     def artifact(self, view: model.ArtifactView, known: set[str]) -> bytes:
-        """An artifact page: declaration, versions, metric trends, stage history, how to fetch it."""
+        """An artifact page's HTML: declaration, versions, metric trends, stage history, how to fetch it."""
         rows = view.versions[::-1]
         found = [charts.trend_chart(k, rows) for k in view.metric_keys[:MAX_CHARTS]]
         out_name = (view.decl or {}).get("path", "").rstrip("/").rpartition("/")[2] or "artifact"
@@ -205,7 +207,7 @@ class Pages:
         }
 
     def index(self, views: list[model.ArtifactView], decls: dict[str, dict[str, Any] | None]) -> bytes:
-        """The index: active artifacts in a filterable table, deprecated ones folded away."""
+        """The index page's HTML: active artifacts in a filterable table, deprecated ones folded away."""
         rows = []
         for view in views:
             decl = decls.get(view.name) or {}
@@ -229,7 +231,7 @@ class Pages:
         return self._render("index.html", "index.html", **context)
 
     def stages(self, artifacts: dict[str, Any]) -> bytes:
-        """The stages board: per stage, the version of each artifact holding it, since when, by whom."""
+        """The stages board's HTML: per stage, the version of each artifact holding it, since when, by whom."""
         board: dict[str, list[dict[str, Any]]] = {}
         for name, artifact in sorted(artifacts.items()):
             if not artifact.is_active:
@@ -258,7 +260,7 @@ class Pages:
         total: int,
         part: str | None = None,
     ) -> bytes:
-        """A history page: the latest events with links to the archive parts, or one archive part."""
+        """A history page's HTML: the latest events with links to the archive parts, or one archive part."""
         alive: dict[str, set[str]] = {name: set() for name in {e["artifact"] for e in events}}
         alive.update({k: set(v) for k, v in live.items()})
         root = paths.relative(rel, "")
