@@ -201,6 +201,45 @@ def test_stored_credentials_never_reach_a_remote_the_repository_defines(
     assert seen and all(path.startswith("/corp") and auth and auth.startswith("Basic ") for path, auth in seen)
 
 
+def _in_work_tree(repo: Path, *args: str) -> str:
+    """Run trail in the user's own work tree; its output, which must hold no credential."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc_trail", *args], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    output = proc.stdout + proc.stderr
+    assert SECRET not in output and "alice" not in output, output
+    assert proc.returncode != 3 and "Traceback" not in output, output
+    return output
+
+
+def test_work_tree_commands_send_no_credentials_to_a_redefined_remote(
+    tmp_path: Path, http_server: tuple[str, list]
+) -> None:
+    """`verify`, `publish` and `doctor` in a clone whose `.dvc/config` moves the user's remote: no credential."""
+    server, seen = http_server
+    (tmp_path / "dvc-global" / "config").write_text(
+        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
+    )
+    data = b"weights"
+    redefine = f"[core]\n    remote = corp\n['remote \"corp\"']\n    url = {server}/attacker\n"
+    evil = hostile_repo(tmp_path, "model.bin", md5(data), len(data), redefine)
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(evil), str(clone))  # the user's own work tree, the attacker's config
+    tags = refs_snapshot(evil)
+    assert "MISSING" in _in_work_tree(clone, "verify", "model@v1.0.0")
+    assert "neither in the local DVC cache" in _in_work_tree(clone, "publish", "model@v1.0.0")
+    assert "/attacker" in _in_work_tree(clone, "doctor")
+    assert seen and all(path.startswith("/attacker") for path, _ in seen), seen
+    assert all(auth is None for _, auth in seen), seen
+    assert refs_snapshot(evil) == tags  # publish pushed nothing
+    # the control: a work tree whose config only names the user's remote gets it as the user configured it
+    seen.clear()
+    named = hostile_repo(tmp_path, "model.bin", md5(data), len(data), "[core]\n    remote = corp\n", name="named")
+    assert "MISSING" in _in_work_tree(named, "verify", "model@v1.0.0")
+    assert "reachable" in _in_work_tree(named, "doctor")
+    assert seen and all(path.startswith("/corp") and auth and auth.startswith("Basic ") for path, auth in seen)
+
+
 # --- 2. a planted .git, and --force on a repository ---------------------------------------------
 
 
@@ -602,4 +641,5 @@ def test_a_committed_config_local_is_not_the_users(
     assert (clone / ".dvc" / "config.local").exists()
     attack(victim, "get", "model", "--repo", str(clone), "-o", "model.bin")
     attack(clone, "get", "model", "-o", "model.bin")
+    _in_work_tree(clone, "verify", "model@v1.1.0")  # the user's own commands in the clone, too
     assert seen and all(path.startswith("/corp") for path, _ in seen), seen  # never the committed address

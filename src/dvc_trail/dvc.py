@@ -345,13 +345,26 @@ def _hash_file(path: Path, hash_name: str) -> str:
 
 @contextlib.contextmanager
 def open_remote(root: Path, remote: str | None = None) -> Iterator[RemoteStore]:
-    """The DVC remote of a workspace (its config, config.local included) with the workspace's cache."""
+    """The DVC remote of the user's work tree, with its cache; its `.dvc/config` is as untrusted as a clone's.
+
+    A pull can bring a `.dvc/config` that points the user's remote elsewhere: the remote is configured as in
+    `open_remote_from_config`, `config.local` counting as the user's only when git does not track it.
+    """
+    from dvc_trail.git import Git
+
+    local = root / ".dvc" / "config.local"
+    users = not local.exists() or not Git(root).tracked([".dvc/config.local"])
     with _repo(root) as repo:
-        yield RemoteStore(repo.config, remote, cache=repo.cache)
+        yield RemoteStore(_untrusted_config(Path(repo.dvc_dir), users), remote, cache=repo.cache)
 
 
 def open_remote_from_config(dvc_dir: Path, remote: str | None = None, local_is_users: bool = False) -> RemoteStore:
-    """A DVC remote from a repository's `.dvc/config` that trail does not trust, without a cache.
+    """A DVC remote from a repository's `.dvc/config` that trail does not trust, without a cache."""
+    return RemoteStore(_untrusted_config(dvc_dir, local_is_users), remote)
+
+
+def _untrusted_config(dvc_dir: Path, local_is_users: bool) -> Any:
+    """DVC's config for a repository trail does not trust: the one place every remote's config is built.
 
     The user's system and global config (and, for a work tree of theirs, `config.local`) complete it, but a
     remote the repository defines or redefines gets none of the user's credentials unless it points at the
@@ -373,10 +386,9 @@ def open_remote_from_config(dvc_dir: Path, remote: str | None = None, local_is_u
         user = [levels.get(level, {}).get("remote", {}) for level in ("system", "global")]
         repo = levels.get("repo", {}).get("remote", {})
         merged["remote"] = remotes_for_untrusted(user, repo, levels.get("local", {}).get("remote", {}))
-        valid = Config.validate(merged)
+        return Config.validate(merged)
     except DvcException as err:
         raise TrailError(f"dvc config: {_describe(err)}") from None
-    return RemoteStore(valid, remote)
 
 
 def dvc_version() -> str:
