@@ -74,18 +74,26 @@ def event_dict(e: Event) -> dict[str, Any]:
     }
 
 
-def hash_index(artifacts: dict[str, ArtifactState], facts: dict[tuple[str, str], CommitFacts]) -> HashIndex:
-    """Every active registered version's own output hash, as `lineage` names inputs that are registered artifacts."""
+def hash_index(
+    artifacts: dict[str, ArtifactState],
+    facts: dict[tuple[str, str], CommitFacts],
+    active: dict[str, list[VersionState]] | None = None,
+) -> HashIndex:
+    """Every active registered version's own output hash, as `lineage` names inputs that are registered artifacts.
+
+    `active` (name -> active registered versions), when the caller has it already, saves recomputing it.
+    """
     index: HashIndex = {}
     for name, artifact in artifacts.items():
-        for v in artifact.active_versions():
+        for v in active[name] if active is not None else artifact.active_versions():
             f = facts.get(facts_key(name, v.commit))
             decl = f.decls.get(name) if f else None
             if f is None or decl is None:
                 continue
-            for path, md5 in f.outputs():
-                if path == decl.path:
-                    index.setdefault((path, md5), []).append(f"{name}@{v.version}")
+            for row in f.stage_rows:  # f.outputs(), without building the list
+                for o in row[4]:
+                    if o[1] and o[0] == decl.path:
+                        index.setdefault((o[0], o[1]), []).append(f"{name}@{v.version}")
     for refs in index.values():
         refs.sort(key=_ref_key)
     return index
@@ -327,7 +335,7 @@ def artifact_view(
 ) -> ArtifactView:
     """Everything one artifact page shows (`summary`: only what the index shows, no version rows)."""
     versions = artifact.active_versions()
-    holders = artifact.stage_holders()
+    holders = {} if summary else artifact.stage_holders()
     latest = versions[0] if versions else None
     decl_facts = facts.get(facts_key(artifact.name, latest.commit)) if latest else None
     decl = decl_facts.decls.get(artifact.name) if decl_facts else None
@@ -346,7 +354,8 @@ def artifact_view(
                 "metrics": found,
             }
         )
-    history = [event_dict(e) for e in reversed(artifact.events) if e.action in (Action.ASSIGN, Action.UNASSIGN)]
+    moves = (Action.ASSIGN, Action.UNASSIGN)
+    history = [] if summary else [event_dict(e) for e in reversed(artifact.events) if e.action in moves]
     return ArtifactView(
         artifact.name,
         artifact.is_active,
