@@ -64,6 +64,21 @@ class PullRequest:
 
 def revision(project: Project, spec: str | None) -> Revision:
     """`workspace`, a registry reference (`NAME@vX.Y.Z`, `NAME#STAGE`) or any git revision."""
+    return _without_git(project, spec) or Revision(spec or "", project.git.resolve_commit(spec or ""))
+
+
+def revisions(project: Project, specs: list[str | None]) -> list[Revision]:
+    """Each spec as `revision` reads it, the git revisions resolved by one git process."""
+    try:
+        known = [_without_git(project, spec) for spec in specs]
+    except TrailError:
+        return [revision(project, spec) for spec in specs]  # the error of the first bad spec, as one by one
+    commits = iter(project.git.resolve_commits([spec for spec, r in zip(specs, known, strict=True) if not r and spec]))
+    return [r or Revision(spec or "", next(commits)) for spec, r in zip(specs, known, strict=True)]
+
+
+def _without_git(project: Project, spec: str | None) -> Revision | None:
+    """`workspace` or a registry reference as a Revision; None for a git revision (to resolve)."""
     if spec is None or spec == WORKSPACE:
         return Revision(WORKSPACE, None)
     if not spec.strip():
@@ -72,7 +87,7 @@ def revision(project: Project, spec: str | None) -> Revision:
         ref = parse_ref(spec)
         if ref.name in project.state.artifacts:
             return Revision(spec, lookup(project.state, ref).commit)
-    return Revision(spec, project.git.resolve_commit(spec))
+    return None
 
 
 def compare(
@@ -89,8 +104,7 @@ def compare(
     its own gates). Every gate fails when a declared metrics file of either side could not be read.
     `fetch`: download DVC-cached metrics files missing from the local cache from the default remote.
     """
-    old_rev = revision(project, "HEAD" if a is None else a)
-    new_rev = revision(project, b)
+    old_rev, new_rev = revisions(project, ["HEAD" if a is None else a, b])
     if old_rev.commit is None:
         config = load_config(project.git.root)
     else:
