@@ -35,7 +35,6 @@ class NewTag(NamedTuple):
 
 
 _NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
-_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a full object id (SHA-1 or SHA-256)
 
 
 class PushResult(NamedTuple):
@@ -212,16 +211,6 @@ class Git:
         except GitError:
             raise NotFound(f"unknown revision {rev!r}") from None
         return out.strip()
-
-    def resolve_commits(self, revs: list[str]) -> list[str]:
-        """The full commit ids of revisions, in order, by one git process; a NotFound names the first unknown one."""
-        if len(revs) > 1:  # rev-parse without --verify takes many; any doubt (ranges, `^X`, errors): one at a time
-            proc = _spawn(["rev-parse", "--end-of-options", *(f"{r}^{{commit}}" for r in revs)], self.root)
-            out = proc.stdout.decode(errors="replace").split() if proc.returncode == 0 else []
-            out = out[1:] if out[:1] == ["--end-of-options"] else out  # git 2.39 echoes it, as any option
-            if len(out) == len(revs) and all(_OID.fullmatch(o) for o in out):
-                return out
-        return [self.resolve_commit(r) for r in revs]
 
     def commit_infos(self, shas: list[str]) -> dict[str, CommitInfo]:
         """Author, date and subject of many commits in one `git log --no-walk`."""
