@@ -36,7 +36,8 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     index = model.hash_index(artifacts, facts)
     repo_url = options.repo_url if options.repo_url is not None else repo_url_from(project.git)
     remote = tracked_remote(project.git)
-    pages = Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git))
+    cache_dir = project.git.git_dir() / "trail" / "site-templates"
+    pages = Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git), cache_dir)
     salt = pages.salt()
     every = project.ls(include_deprecated=True)
     registry = {name: info for name, info in every.items() if info["active"]}  # `ls` without --all

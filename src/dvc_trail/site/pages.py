@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dvc_trail import diff
@@ -95,9 +96,22 @@ class Pages:
     """The Jinja2 environment and one method per page kind."""
 
     def __init__(
-        self, options: SiteOptions, repo_url: str | None, remote: dict[str, str] | None, clone_url: str | None
+        self,
+        options: SiteOptions,
+        repo_url: str | None,
+        remote: dict[str, str] | None,
+        clone_url: str | None,
+        cache_dir: Path | None = None,
     ) -> None:
         import jinja2  # here: only `trail site` renders HTML
+
+        cache = None
+        if cache_dir is not None:  # compiled templates, keyed by their source: a rebuild skips compiling them
+            try:
+                cache_dir.mkdir(parents=True, exist_ok=True)
+                cache = jinja2.FileSystemBytecodeCache(str(cache_dir))
+            except OSError:
+                cache = None
 
         self.options, self.repo_url, self.remote = options, repo_url, remote
         self.env = jinja2.Environment(
@@ -107,6 +121,7 @@ class Pages:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             auto_reload=False,  # templates are package data: no stat of each template per page
+            bytecode_cache=cache,
         )
         self.env.filters["short"] = short  # one length for abbreviated hashes, as the CLI prints them
         self.env.globals.update(
@@ -157,7 +172,18 @@ class Pages:
         relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
         if view.lineage:
             relevant.update(d["path"] for s in view.lineage["stages"] for d in s["deps"])
-        return self._render("version.html", rel, v=view, graph=graph, remote=self.remote, relevant=relevant)
+        stages = view.lineage["stages"] if view.lineage else []
+        shown_outs = [[o for o in s["outs"] if o["path"] in relevant] for s in stages]  # here, not in Jinja: faster
+        shown = [c for c in view.upstream if c["kind"] not in ("out", "dep") or c["path"] in relevant]
+        return self._render(
+            "version.html",
+            rel,
+            v=view,
+            graph=graph,
+            remote=self.remote,
+            shown_outs=shown_outs,
+            shown_changes=shown,
+        )
 
     def version_json(self, view: model.VersionView) -> dict[str, Any]:
         """A version's API file: `show`, `lineage`, path, hash, DVC remote, changes and tags."""
