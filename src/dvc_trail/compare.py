@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail import diff
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
 from dvc_trail.diff import Documents
-from dvc_trail.errors import NotFound, TrailError, UsageError
+from dvc_trail.errors import GitError, NotFound, TrailError, UsageError
+from dvc_trail.git import Git
 from dvc_trail.project import Project
 from dvc_trail.registry import lookup, parse_ref
 from dvc_trail.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
 from dvc_trail.shorthand import at
+
+_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a full commit id (SHA-1 or SHA-256)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,34 @@ class PullRequest:
 
 def revision(project: Project, spec: str | None) -> Revision:
     """`workspace`, a registry reference (`NAME@vX.Y.Z`, `NAME#STAGE`) or any git revision."""
+    return _without_git(project, spec) or Revision(spec or "", project.git.resolve_commit(spec or ""))
+
+
+def revisions(project: Project, specs: list[str | None]) -> list[Revision]:
+    """Each spec as `revision` reads it, the git revisions resolved by one git process."""
+    try:
+        known = [_without_git(project, spec) for spec in specs]
+    except TrailError:
+        return [revision(project, spec) for spec in specs]  # the error of the first bad spec, as one by one
+    commits = iter(_commits(project.git, [spec for spec, r in zip(specs, known, strict=True) if not r and spec]))
+    return [r or Revision(spec or "", next(commits)) for spec, r in zip(specs, known, strict=True)]
+
+
+def _commits(git: Git, specs: list[str]) -> list[str]:
+    """The commit of each git revision by one rev-parse; on any doubt (an error, a range, `^X`) one at a time."""
+    if len(specs) > 1:  # one at a time also gives the error naming the first unknown revision
+        try:
+            out = git.run("rev-parse", "--end-of-options", *(f"{s}^{{commit}}" for s in specs)).split()
+        except GitError:
+            out = []
+        out = out[1:] if out[:1] == ["--end-of-options"] else out  # git 2.39 echoes it, as any option
+        if len(out) == len(specs) and all(_OID.fullmatch(o) for o in out):
+            return out
+    return [git.resolve_commit(s) for s in specs]
+
+
+def _without_git(project: Project, spec: str | None) -> Revision | None:
+    """`workspace` or a registry reference as a Revision; None for a git revision (to resolve)."""
     if spec is None or spec == WORKSPACE:
         return Revision(WORKSPACE, None)
     if not spec.strip():
@@ -72,7 +104,7 @@ def revision(project: Project, spec: str | None) -> Revision:
         ref = parse_ref(spec)
         if ref.name in project.state.artifacts:
             return Revision(spec, lookup(project.state, ref).commit)
-    return Revision(spec, project.git.resolve_commit(spec))
+    return None
 
 
 def compare(
@@ -89,8 +121,7 @@ def compare(
     its own gates). Every gate fails when a declared metrics file of either side could not be read.
     `fetch`: download DVC-cached metrics files missing from the local cache from the default remote.
     """
-    old_rev = revision(project, "HEAD" if a is None else a)
-    new_rev = revision(project, b)
+    old_rev, new_rev = revisions(project, ["HEAD" if a is None else a, b])
     if old_rev.commit is None:
         config = load_config(project.git.root)
     else:

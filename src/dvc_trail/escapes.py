@@ -7,7 +7,6 @@ the terminal, hide text, inject rich markup, or add links, images and HTML to a 
 
 from __future__ import annotations
 
-import html
 import re
 
 # C0 and C1 controls (ESC, BEL, CSI, CR ...) but tab and newline; bidirectional overrides ("Trojan Source").
@@ -40,4 +39,6 @@ def for_code(text: str) -> str:
 
 def for_html(text: str) -> str:
     """The text escaped for HTML and SVG (quotes included), controls dropped."""
+    import html  # here: html.entities is a millisecond that terminal and JSON output never need
+
     return html.escape(for_terminal(text))

@@ -7,14 +7,16 @@ import posixpath
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvc_trail import dvcfiles, treecache
-from dvc_trail.diff import Documents
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.shorthand import short
+
+if TYPE_CHECKING:  # diff imports decimal: `trail get` reads no metric values
+    from dvc_trail.diff import Documents
 
 WORKSPACE = "workspace"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -72,6 +71,8 @@ def _save(git: Git, name: str, entries: dict, new: dict) -> None:
     path = _git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json"
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # here: a read that hits the cache never writes, nor imports random for a name
+
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-")
         with os.fdopen(fd, "w") as handle:
             handle.write(json.dumps({"format": CACHE_FORMAT, "entries": entries}, separators=(",", ":")))
