@@ -21,7 +21,7 @@ class Refused(Exception):
     """The document exceeds a bound; the message says which."""
 
 
-def load(text: bytes | str) -> Any:
+def parse(text: bytes | str) -> Any:
     """The document as `yaml.safe_load` reads it; `Refused` past a bound, `yaml.YAMLError` if malformed."""
     if len(text) > MAX_BYTES:
         raise Refused(f"larger than {MAX_BYTES >> 20} MiB")

@@ -20,7 +20,7 @@ def load_yaml(text: bytes | str, where: str) -> Any:
     from dvc_trail import bounded_yaml
 
     try:
-        return bounded_yaml.load(text)
+        return bounded_yaml.parse(text)
     except bounded_yaml.Refused as err:
         raise TrailError(f"refusing YAML in {where}: {err}") from None
     except yaml.YAMLError as err:
