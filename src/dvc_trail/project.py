@@ -6,7 +6,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dvc_trail import tags
+from dvc_trail import tags, versions
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git, NewTag
 from dvc_trail.registry import (
@@ -172,27 +172,12 @@ class Project:
         """`show`'s answer, and the declared metrics files that could not be read (not in the local DVC cache)."""
         artifact, version = self.lookup(ref)
         snap = self.snapshot(artifact.name, version.commit, fetch=fetch, label=f"{artifact.name}@{version.version}")
-        event = version.authoring_event
         commit = self.git.commit_infos([version.commit]).get(version.commit)
-        info = {
-            "name": artifact.name,
-            "version": version.version,
-            "registered": version.is_registered,
-            "commit": version.commit,
-            "tag": event.tag,
-            "author": event.author,
-            "author_email": event.author_email,
-            "created_at": event.created_at.isoformat(),
-            "message": event.message,
-            "commit_message": commit.subject if commit else None,
-            "stages": artifact.stages_of(version),
-            "deprecated": not artifact.is_active,
-            "path": snap.decl.path if snap.decl else None,
-            "hash": _output_dict(snap.output),
-            "artifact": snap.decl.to_dict() if snap.decl else None,
-            "metrics": snap.metrics,
-            "params": snap.params,
-        }
+        subject = commit.subject if commit else None
+        stages = artifact.stages_of(version)
+        info = versions.version_record(
+            artifact, version, stages, subject, snap.decl, snap.output, snap.metrics, snap.params
+        )
         return info, snap.unreadable
 
     # --- writes ------------------------------------------------------------------------------
@@ -305,15 +290,3 @@ class Project:
     def _require_dvc(self) -> None:
         if not (self.git.root / ".dvc").is_dir():
             raise TrailError(f"not a DVC project: {self.git.root} has no .dvc folder (run `dvc init`)")
-
-
-def _output_dict(output: Output | None) -> dict | None:
-    if output is None:
-        return None
-    return {
-        "md5": output.md5,
-        "size": output.size,
-        "nfiles": output.nfiles,
-        "stage": output.stage,
-        "source": output.source,
-    }

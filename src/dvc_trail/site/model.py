@@ -11,7 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import diff, dvcfiles, lineage
+from dvc_trail import diff, dvcfiles, lineage, versions
 from dvc_trail.lineage import StageLock
 from dvc_trail.registry import EVENT_NAME, ArtifactState, Event, VersionState
 from dvc_trail.shorthand import at, short
@@ -113,30 +113,12 @@ def show_dict(
     artifact: ArtifactState, version: VersionState, f: CommitFacts | None, stages: list[str]
 ) -> dict[str, Any]:
     """A version as `trail show --json` prints it."""
-    event = version.authoring_event
     decl = f.decls.get(artifact.name) if f else None
     out = f.output(decl.path) if f and decl else None
-    return {
-        "name": artifact.name,
-        "version": version.version,
-        "registered": version.is_registered,
-        "commit": version.commit,
-        "tag": event.tag,
-        "author": event.author,
-        "author_email": event.author_email,
-        "created_at": event.created_at.isoformat(),
-        "message": event.message,
-        "commit_message": f.commit_message if f else None,
-        "stages": stages,
-        "deprecated": not artifact.is_active,
-        "path": decl.path if decl else None,
-        "hash": None
-        if out is None
-        else {"md5": out.md5, "size": out.size, "nfiles": out.nfiles, "stage": out.stage, "source": out.source},
-        "artifact": decl.to_dict() if decl else None,
-        "metrics": f.metrics if f else {},
-        "params": f.params if f else {},
-    }
+    message = f.commit_message if f else None
+    return versions.version_record(
+        artifact, version, stages, message, decl, out, f.metrics if f else {}, f.params if f else {}
+    )
 
 
 def chain_of(name: str, f: CommitFacts | None) -> list[StageLock]:
