@@ -113,6 +113,7 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
     cache = LocalCache(git.root)
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
     parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
+    leaves_of: dict[tuple, set[str]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
     stages_of: dict[tuple[str, str], dict[str, StageLock]] = {}
     for commit, dvcfile in keys:
@@ -138,7 +139,10 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         except TrailError as err:
             partial.append((CommitFacts(commit, dvcfile, error=str(err)), [], []))
             continue
-        leaves = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}  # every chain's leaves
+        shape = tuple((tuple(d.path for d in s.deps), tuple(o.path for o in s.outs)) for s in stages.values())
+        if shape not in leaves_of:  # which paths are leaves depends on the paths alone: once per pipeline shape
+            leaves_of[shape] = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}
+        leaves = leaves_of[shape]  # every chain's leaves
         outs = {o.path for s in stages.values() for o in s.outs}
         unlocked = {d.path for d in decls.values() if d.path not in outs}
         rows = tuple(

@@ -15,8 +15,9 @@ from dvc_trail.errors import TrailError
 from dvc_trail.lineage import FileHash, StageLock
 
 _HEAD = "schema: '2.0'\nstages:\n"
-_STAGE = re.compile(r"^  ([^\s:#'\"][^:\n]*):\n", re.M)
-_SECTION = re.compile(r"^    ([a-z_]+):", re.M)
+# Line starts are found as "\n" in the text with a "\n" put before it: a literal prefix the regex engine jumps to
+_STAGE = re.compile(r"\n  ([^\s:#'\"][^:\n]*):(?=\n)")
+_SECTION = re.compile(r"\n    ([a-z_]+):")
 _ENTRY = re.compile(r"^- ", re.M)
 _FIELD = re.compile(r"(\w+): ([^\s'\"{\[&*!|>%@`#][^\n]*?)$")
 _PLAIN_HASH = re.compile(r"[0-9a-zA-Z.-]+")
@@ -42,7 +43,7 @@ def _scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], d
         raise OffLayout
     folder = lockfile.rpartition("/")[0]
     body = text[len(_HEAD) :]
-    heads = list(_STAGE.finditer(body))
+    heads = list(_STAGE.finditer("\n" + body))  # a head's start is its line's start in `body`, its end the next line's
     if (heads[0].start() if heads else len(body.strip())) != 0:
         raise OffLayout
     stages: dict[str, StageLock] = {}
@@ -116,18 +117,26 @@ def _plain_params(section: str) -> dict[str, dict[str, Any]] | None:
     return found
 
 
+_UNINDENTED = re.compile(r"\n(?!    |\n|\Z)")  # a line with text that is not indented by four spaces
+# `- path:` entries as DVC writes them (paths and hashes of plain characters); anything else goes line by line
+_PLAIN_ENTRY = re.compile(
+    r"- path: ([\w./-]+)\n(?:  hash: md5\n)?  md5: ([0-9a-zA-Z.-]+)\n"
+    r"(?:  size: ([0-9]+)\n)?(?:  nfiles: ([0-9]+)\n)?"
+)
+
+
 def _sections(block: str) -> dict[str, str]:
     """A stage body split by its keys; each value dedented to a small YAML document of its own."""
-    marks = list(_SECTION.finditer(block))
+    marks = list(_SECTION.finditer("\n" + block))
     if (marks[0].start() if marks else len(block)) != 0:
         raise OffLayout
     found = {}
     for i, mark in enumerate(marks):
         end = marks[i + 1].start() if i + 1 < len(marks) else len(block)
-        lines = block[mark.start() : end].split("\n")
-        if any(line and not line.startswith("    ") for line in lines):
+        chunk = block[mark.start() : end]
+        if _UNINDENTED.search(chunk):
             raise OffLayout
-        found[mark[1]] = "\n".join(line[4:] for line in lines)
+        found[mark[1]] = chunk[4:].replace("\n    ", "\n")
     return found
 
 
@@ -138,9 +147,12 @@ def _entries(section: str | None, folder: str) -> tuple[FileHash, ...]:
     head, _, rest = section.partition("\n")
     if head.strip() not in ("deps:", "outs:"):
         raise OffLayout
-    found = []
     if not rest.startswith("- "):
         raise OffLayout
+    fast = _plain_entries(rest, folder)
+    if fast is not None:
+        return fast
+    found = []
     for chunk in _ENTRY.split(rest)[1:]:
         fields = {}
         for n, line in enumerate(chunk.rstrip("\n").split("\n")):
@@ -155,6 +167,20 @@ def _entries(section: str | None, folder: str) -> tuple[FileHash, ...]:
             raise OffLayout
         found.append(FileHash(dvcfiles.join(folder, path), md5, _int(fields.get("size")), _int(fields.get("nfiles"))))
     return tuple(found)
+
+
+def _plain_entries(text: str, folder: str) -> tuple[FileHash, ...] | None:
+    """The entries when each is exactly in DVC's plain shape (one regex match each), else None."""
+    found = []
+    end = 0
+    for match in _PLAIN_ENTRY.finditer(text):
+        if match.start() != end:
+            return None
+        end = match.end()
+        size, nfiles = match[3], match[4]
+        path = dvcfiles.join(folder, match[1])
+        found.append(FileHash(path, match[2], int(size) if size else None, int(nfiles) if nfiles else None))
+    return tuple(found) if text[end:].strip("\n") == "" else None
 
 
 def _strip(line: str, prefix: str) -> str:

@@ -40,7 +40,7 @@ class SiteFolder:
         self.new_keys: dict[str, str] = {}
         self.written: list[str] = []
         self.unchanged = 0
-        self.folders: set[Path] = set()
+        self.folders: set[str] = set()
         self.listings: dict[str, set[str]] = {}
         manifest = root / MANIFEST
         if root.exists() and not root.is_dir():
@@ -70,31 +70,50 @@ class SiteFolder:
     def _exists(self, rel: str) -> bool:
         """Whether a site file exists, from one listing per folder (cheaper than a stat per page)."""
         folder, _, name = rel.rpartition("/")
+        return name in self._listing(folder)
+
+    def _listing(self, folder: str) -> set[str]:
         if folder not in self.listings:
             try:
                 self.listings[folder] = set(os.listdir(self.root / folder))
             except OSError:
                 self.listings[folder] = set()
-        return name in self.listings[folder]
+        return self.listings[folder]
 
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Nothing: writes `rel` unless it already holds exactly these bytes."""
         self.produced.add(rel)
         if key is not None:
             self.new_keys[rel] = key
-        path = self.root / rel
-        try:
-            if path.read_bytes() == data:
-                self.unchanged += 1
+        folder, _, name = rel.rpartition("/")
+        listing = self._listing(folder)
+        path = os.path.join(self.root, rel)
+        if name not in listing and rel not in self.keys:  # a new page: nothing to compare, no reader to spare
+            if folder not in self.folders:
+                os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+                self.folders.add(folder)
+            try:  # a build cut short leaves a page no manifest vouches for: the next build compares it
+                _create(path, data)
+                listing.add(name)
+                self.written.append(rel)
                 return
+            except FileExistsError:
+                pass
+        try:
+            with open(path, "rb") as handle:
+                if handle.read() == data:
+                    self.unchanged += 1
+                    return
         except OSError:
             pass
-        if path.parent not in self.folders:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self.folders.add(path.parent)
-        tmp = path.with_name(f".{path.name}.tmp")  # one writer per folder: a fixed name is enough
-        tmp.write_bytes(data)
+        if folder not in self.folders:
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            self.folders.add(folder)
+        tmp = os.path.join(self.root, folder, f".{name}.tmp")  # one writer per folder: a fixed name is enough
+        with open(tmp, "wb") as handle:
+            handle.write(data)
         os.replace(tmp, path)
+        listing.add(name)
         self.written.append(rel)
 
     def finish(self, warnings: list[str]) -> BuildReport:
@@ -122,6 +141,17 @@ class SiteFolder:
         self.write(MANIFEST, manifest.encode())
         self.written = [w for w in self.written if w != MANIFEST]
         return BuildReport(self.root, tuple(self.written), tuple(sorted(removed)), self.unchanged, tuple(warnings))
+
+
+def _create(path: str, data: bytes) -> None:
+    """Write a file that must not exist yet (one open, one write: no stat, no temporary name)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
 
 
 def _prune(root: Path, folder: Path) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 from dvc_trail import diff
 from dvc_trail.registry import Action
 from dvc_trail.shorthand import short
-from dvc_trail.site import charts, model, paths
+from dvc_trail.site import charts, model, paths, rows
 
 # The index's filter: rows match as you type; a `?q=` in the address (the form's no-script submission) is applied.
 FILTER_SCRIPT = (
@@ -168,22 +168,36 @@ class Pages:
 
     def version(self, view: model.VersionView, rel: str) -> bytes:
         """A version page's HTML: card, metrics, params, lineage graph and text, changes, tags."""
-        graph = charts.lineage_graph(view.lineage) if view.lineage else None
-        relevant = {view.show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
-        if view.lineage:
-            relevant.update(d["path"] for s in view.lineage["stages"] for d in s["deps"])
-        stages = view.lineage["stages"] if view.lineage else []
-        shown_outs = [[o for o in s["outs"] if o["path"] in relevant] for s in stages]  # here, not in Jinja: faster
+        root = paths.relative(rel, "")
+        show, info = view.show, view.lineage
+        relevant = {show["path"]}  # the artifact and what the chain reads; sibling outputs are summed up
+        if info:
+            relevant.update(d["path"] for s in info["stages"] for d in s["deps"])
+        stages = info["stages"] if info else []
+        shown_outs = [[o for o in s["outs"] if o["path"] in relevant] for s in stages]
         shown = [c for c in view.upstream if c["kind"] not in ("out", "dep") or c["path"] in relevant]
-        return self._render(
-            "version.html",
-            rel,
-            v=view,
-            graph=graph,
-            remote=self.remote,
-            shown_outs=shown_outs,
-            shown_changes=shown,
-        )
+        decl = show.get("artifact")
+        context: dict[str, Any] = {
+            "v": view,
+            "remote": self.remote,
+            "artifact_href": root + paths.artifact_page(view.name),
+            "created": rows.when(show["created_at"]),
+            "meta": [(k, rows.plain(val)) for k, val in decl["meta"].items()] if decl else [],
+            "metrics": rows.docs_rows(show["metrics"]),
+            "params": rows.docs_rows(show["params"]),
+            "graph": None,
+            "previous_href": root + paths.version_page(view.name, view.previous) if view.previous else "",
+            "metrics_diff": rows.diff_rows(view.metrics_diff),
+            "params_diff": rows.diff_rows(view.params_diff),
+            "changes": [rows.change_text(c) for c in shown],
+            "hidden_changes": len(view.upstream) - len(shown),
+            "events": rows.event_rows(view.events),
+            "api": paths.version_api(view.name, view.version),
+        }
+        if info:
+            graph = charts.lineage_graph(info)
+            context.update(graph=graph, **rows.graph_rows(graph, root), **rows.lineage_rows(info, shown_outs, root))
+        return self.env.get_template("version.html").render(root=root, **context).encode()
 
     def version_json(self, view: model.VersionView) -> dict[str, Any]:
         """A version's API file: `show`, `lineage`, path, hash, DVC remote, changes and tags."""
