@@ -10,6 +10,7 @@ from dvc_trail import tags, versions
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git, NewTag
 from dvc_trail.registry import (
+    EVENT_NAME,
     PRIORITY,
     ArtifactState,
     Event,
@@ -115,12 +116,12 @@ class Project:
         if name is not None:
             self.state.artifact(tags.validate_name(name))
         events = [e for a in self.state.artifacts.values() if name in (None, a.name) for e in a.events]
-        events.sort(key=lambda e: (e.created_at, PRIORITY[e.action], e.seq), reverse=not ascending)
+        events.sort(key=lambda e: (e.timestamp, PRIORITY[e.action], e.seq), reverse=not ascending)  # = created_at
         return [
             {
                 "timestamp": e.created_at.isoformat(),
                 "artifact": e.artifact,
-                "event": e.to_dict()["event"],
+                "event": EVENT_NAME[e.action],
                 "priority": PRIORITY[e.action],
                 "version": e.version,
                 "stage": e.stage,

@@ -121,10 +121,10 @@ class VersionState:
     @property
     def is_active(self) -> bool:
         """Whether the version counts: registered and not deregistered since."""
-        direct = self.registrations + self.deregistrations
-        if direct:
+        if self.deregistrations:
+            direct = self.registrations + self.deregistrations
             return max(direct, key=lambda e: e.order).action is Action.REGISTER
-        return any(self.stage_events.values())
+        return bool(self.registrations) or any(self.stage_events.values())
 
     @property
     def authoring_event(self) -> Event:
@@ -158,12 +158,14 @@ class VersionState:
 class ArtifactState:
     """All versions and events of one artifact."""
 
-    __slots__ = ("name", "versions", "events")
+    __slots__ = ("name", "versions", "events", "_active", "_holders")
 
     def __init__(self, name: str) -> None:
         self.name = name
         self.versions: list[VersionState] = []
         self.events: list[Event] = []
+        self._active: dict[bool, list[VersionState]] = {}  # answers kept: the state is final once built
+        self._holders: dict[str, VersionState] | None = None
 
     @property
     def is_active(self) -> bool:
@@ -172,10 +174,13 @@ class ArtifactState:
 
     def active_versions(self, include_unregistered: bool = False) -> list[VersionState]:
         """Active versions, highest semver first (bare-commit versions last)."""
-        found = [v for v in self.versions if v.is_active and (v.is_registered or include_unregistered)]
-        registered = sorted((v for v in found if v.is_registered), key=lambda v: semver_key(v.version))
-        bare = sorted((v for v in found if not v.is_registered), key=lambda v: v.version)
-        return registered[::-1] + bare[::-1]
+        known = self._active.get(include_unregistered)
+        if known is None:
+            found = [v for v in self.versions if v.is_active and (v.is_registered or include_unregistered)]
+            registered = sorted((v for v in found if v.is_registered), key=lambda v: semver_key(v.version))
+            bare = sorted((v for v in found if not v.is_registered), key=lambda v: v.version)
+            known = self._active[include_unregistered] = registered[::-1] + bare[::-1]
+        return list(known)
 
     def latest(self) -> VersionState | None:
         """The highest active registered version, or None."""
@@ -184,6 +189,11 @@ class ArtifactState:
 
     def stage_holders(self) -> dict[str, VersionState]:
         """Which version holds each stage now: the newest active assignment wins."""
+        if self._holders is None:
+            self._holders = self._stage_holders()
+        return dict(self._holders)
+
+    def _stage_holders(self) -> dict[str, VersionState]:
         by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.authoring_event.timestamp)[::-1]
         pairs = [(v, s) for v in by_time for s in v.active_stages()]
         pairs = sorted(pairs, key=lambda p: p[0].stage_assigned_at(p[1]))[::-1]

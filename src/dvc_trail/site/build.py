@@ -6,16 +6,15 @@ commit), renders only pages whose inputs changed, and writes only files whose by
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
 from dvc_trail.project import Project
 from dvc_trail.site import coreview, model, paths
-from dvc_trail.site.facts import read_facts
+from dvc_trail.site.facts import CacheReader, read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
 from dvc_trail.site.pages import Pages, SiteOptions, to_json
-from dvc_trail.site.sources import check_page_url, origin_url, repo_url_from, tracked_remote
+from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote, web_url
 
 __all__ = ["SiteOptions", "build_site"]
 
@@ -28,16 +27,19 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     options = options or SiteOptions()
     check_page_url(options.repo_url, "--repo-url"), check_page_url(options.base_url, "--base-url")
     folder = SiteFolder(out)
+    git_dir = project.git.git_dir()
+    reader = CacheReader(git_dir)  # reads the facts cache while git lists the tags
     state = project.state
     artifacts = state.artifacts
     pairs = {name: model.previous_versions(a) for name, a in sorted(artifacts.items())}
     keys = [model.facts_key(n, v.commit) for n, ps in pairs.items() for v, _ in ps]
-    facts, warnings = read_facts(project.git, keys)
+    facts, warnings = read_facts(project.git, keys, reader)
     index = model.hash_index(artifacts, facts, {n: [v for v, _ in ps] for n, ps in pairs.items()})
-    repo_url = options.repo_url if options.repo_url is not None else repo_url_from(project.git)
+    clone_url = origin_url(project.git)
+    repo_url = options.repo_url if options.repo_url is not None else (web_url(clone_url) if clone_url else None)
     remote = tracked_remote(project.git)
-    cache_dir = project.git.git_dir() / "trail" / "site-templates"
-    pages = Pages(options, repo_url.rstrip("/") if repo_url else None, remote, origin_url(project.git), cache_dir)
+    cache_dir = git_dir / "trail" / "site-templates"
+    pages = Pages(options, repo_url.rstrip("/") if repo_url else None, remote, clone_url, cache_dir)
     salt = pages.salt()
     every = project.ls(include_deprecated=True)
     registry = {name: info for name, info in every.items() if info["active"]}  # `ls` without --all
@@ -51,7 +53,19 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     for name, versions in pairs.items():
         artifact = artifacts[name]
         holders = artifact.stage_holders()
-        for version, previous in versions:
+        stamps = model.event_stamps(artifact)
+        fkeys = [model.facts_key(name, v.commit) for v, _ in versions]
+        inputs = [(links.get(k, ()), f.unreadable if (f := facts.get(k)) else None) for k in fkeys]
+        group = model.digest((salt, several, stamps, inputs))  # all the version pages depend on
+        same = folder.same_group(name, group) and folder.keep_all(
+            [
+                rel
+                for v, _ in versions
+                for rel in (paths.version_page(name, v.version), paths.version_api(name, v.version))
+            ]
+        )
+        folder.set_group(name, group)
+        for version, previous in [] if same else versions:
             fkey = model.facts_key(name, version.commit)
             stages = sorted(s for s, h in holders.items() if h is version)
             pkey = model.facts_key(name, previous.commit) if previous else None
@@ -69,7 +83,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             folder.write(api_rel, to_json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
         unread = [f.unreadable for v, _ in versions if (f := facts.get(model.facts_key(name, v.commit)))]
-        key = model.artifact_key(artifact, stage_map, (known, unread), salt)
+        key = model.digest((salt, name, stamps, sorted(stage_map.items(), key=str), known, unread))
         html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
         if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
             continue
@@ -94,7 +108,7 @@ def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str,
     """history.json, history.html and the archive parts; none of them is even computed when no event changed."""
     events = [e for a in project.state.artifacts.values() for e in a.events]
     stamp = [(e.tag, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in events]
-    key = hashlib.sha256(repr((salt, sorted(stamp), sorted(live.items()))).encode()).hexdigest()[:32]
+    key = model.digest((salt, sorted(stamp), sorted(live.items())))
     parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
     json_rel = f"{paths.API}/history.json"
     unchanged = {"history.html": key, json_rel: key, **parts}
@@ -103,6 +117,7 @@ def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str,
             folder.fresh(rel, k)
         return
     history = project.history()
+    alive = {name: set(versions) for name, versions in live.items()}
     oldest_first = history[::-1]
     chunks = [oldest_first[i : i + CHUNK] for i in range(0, len(oldest_first), CHUNK)]
     archive = [(f"history/{n + 1}.html", c[0]["timestamp"], c[-1]["timestamp"]) for n, c in enumerate(chunks)]
@@ -110,8 +125,8 @@ def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str,
     folder.write("history.html", latest, key)
     for (rel, _, _), chunk in zip(archive, chunks, strict=True):  # older pages keep their bytes as events are added
         part = chunk[::-1]
-        flags = [e["version"] in live.get(e["artifact"], ()) for e in part]
-        part_key = hashlib.sha256(repr((salt, part, flags)).encode()).hexdigest()[:32]
+        flags = [e["version"] in alive.get(e["artifact"], ()) for e in part]
+        part_key = model.digest((salt, [list(e.values()) for e in part], flags))
         if not folder.fresh(rel, part_key):
             folder.write(rel, pages.history(part, live, rel, [], len(part), rel), part_key)
     folder.write(json_rel, to_json(history), key)

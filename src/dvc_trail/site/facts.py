@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -83,9 +84,33 @@ class CommitFacts:
         return None
 
 
-def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, str], CommitFacts], list[str]]:
+class CacheReader:
+    """The facts cache, read in a thread from the start of a build: it overlaps git reading the tags."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.found: list[_Cache | BaseException] = []
+        self.thread = threading.Thread(target=self._read, args=(git_dir,), daemon=True)
+        self.thread.start()
+
+    def _read(self, git_dir: Path) -> None:
+        try:
+            self.found.append(_Cache(git_dir))
+        except BaseException as err:  # raised again in the build's own thread
+            self.found.append(err)
+
+    def cache(self) -> _Cache:
+        """The cache, once read."""
+        self.thread.join()
+        if isinstance(found := self.found[0], BaseException):
+            raise found
+        return found
+
+
+def read_facts(
+    git: Git, keys: list[tuple[str, str]], reader: CacheReader | None = None
+) -> tuple[dict[tuple[str, str], CommitFacts], list[str]]:
     """Facts for many (commit, dvc.yaml) pairs (cache first, the rest in two batches) and a warning per unreadable."""
-    cache = _Cache(git.git_dir())
+    cache = reader.cache() if reader else _Cache(git.git_dir())
     result: dict[tuple[str, str], CommitFacts] = {}
     missing = []
     for key in dict.fromkeys(keys):
@@ -95,7 +120,7 @@ def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
         else:
             result[key] = cached
     if missing:
-        for facts in _read(git, missing):
+        for facts in _read(git, missing, cache):
             result[(facts.commit, facts.dvcfile)] = facts
             if not facts.unreadable:  # read again next time: a `dvc pull` may bring them
                 cache.put(facts)
@@ -109,10 +134,10 @@ def read_facts(git: Git, keys: list[tuple[str, str]]) -> tuple[dict[tuple[str, s
     return result, list(dict.fromkeys(warnings))
 
 
-def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
+def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFacts]:
     cache = LocalCache(git.root)
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
-    parsed_yaml: dict[bytes, tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
+    parsed_yaml: dict[tuple[str, bytes], tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
     leaves_of: dict[tuple, set[str]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
     stages_of: dict[tuple[str, str], dict[str, StageLock]] = {}
@@ -120,15 +145,20 @@ def _read(git: Git, keys: list[tuple[str, str]]) -> list[CommitFacts]:
         lockfile = dvcfiles.lock_beside(dvcfile)
         raw_yaml, raw_lock = first[f"{commit}:{dvcfile}"], first[f"{commit}:{lockfile}"]
         try:
-            if raw_yaml is not None and raw_yaml not in parsed_yaml:  # dvc.yaml rarely changes: parse once
-                where = at(dvcfile, commit)
-                doc = dvcfiles.load_yaml(raw_yaml, where)
-                parsed_yaml[raw_yaml] = (
-                    dvcfiles.parse_artifacts(doc, dvcfile, where),
-                    dvcfiles.metric_paths(doc, dvcfile, where),
-                    bool(dvcfiles.stage_wdirs(doc, dvcfile, where)),
-                )
-            decls, metric_paths, wdir = parsed_yaml[raw_yaml] if raw_yaml is not None else ({}, [], False)
+            text_key = (dvcfile, raw_yaml or b"")
+            if raw_yaml is not None and text_key not in parsed_yaml:  # dvc.yaml rarely changes: parse once
+                known = store.yaml_facts(text_key)  # or once ever (a rebuild would parse it for one commit)
+                if known is None:
+                    where = at(dvcfile, commit)
+                    doc = dvcfiles.load_yaml(raw_yaml, where)
+                    known = (
+                        dvcfiles.parse_artifacts(doc, dvcfile, where),
+                        dvcfiles.metric_paths(doc, dvcfile, where),
+                        bool(dvcfiles.stage_wdirs(doc, dvcfile, where)),
+                    )
+                    store.put_yaml_facts(text_key, known)
+                parsed_yaml[text_key] = known
+            decls, metric_paths, wdir = parsed_yaml[text_key] if raw_yaml is not None else ({}, [], False)
             stages: dict[str, StageLock] = {}
             params: dict[str, dict[str, Any]] = {}
             if wdir:  # paths relative to each stage's wdir: the core answers for this commit
@@ -217,6 +247,7 @@ class _Cache:
         self.path = git_dir / "trail" / f"site-v{CACHE_FORMAT}.jsonl"
         self.entries: dict[str, Any] = {}
         self.yamls: dict[str, Any] = {}
+        self.texts: dict[str, Any] = {}  # sha256 of a dvc.yaml's folder and text -> what it declares
         self.decoded: dict[str, dict[str, ArtifactDecl]] = {}
         self.new: list[str] = []
         self.rewrite = False
@@ -232,6 +263,8 @@ class _Cache:
                     self.entries[item["k"]] = item["v"]
                 elif isinstance(item, dict) and "y" in item:
                     self.yamls[item["y"]] = item["v"]
+                elif isinstance(item, dict) and "t" in item:
+                    self.texts[item["t"]] = item["v"]
             except ValueError:
                 self.rewrite = True
 
@@ -240,25 +273,47 @@ class _Cache:
         if raw is None:
             return None
         try:
-            digest = raw["y"]
-            if digest and digest not in self.decoded:
-                self.decoded[digest] = {
-                    n: ArtifactDecl(n, d["path"], d["type"], d["desc"], tuple(d["labels"]), d["meta"], d["dvcfile"])
-                    for n, d in self.yamls[digest].items()
-                }
-            return _decode(key, raw, self.decoded[digest] if digest else {})
+            return _decode(key, raw, self._decls(raw["y"]))
         except (KeyError, TypeError, ValueError, IndexError, AttributeError):
             del self.entries[f"{key[0]}:{key[1]}"]  # a damaged entry is read again
             self.rewrite = True
             return None
 
-    def put(self, facts: CommitFacts) -> None:
-        decls = {n: d.to_dict() for n, d in sorted(facts.decls.items())}
+    def _decls(self, digest: str) -> dict[str, ArtifactDecl]:
+        if digest and digest not in self.decoded:
+            self.decoded[digest] = {
+                n: ArtifactDecl(n, d["path"], d["type"], d["desc"], tuple(d["labels"]), d["meta"], d["dvcfile"])
+                for n, d in self.yamls[digest].items()
+            }
+        return self.decoded[digest] if digest else {}
+
+    def _put_decls(self, found: dict[str, ArtifactDecl]) -> str:
+        decls = {n: d.to_dict() for n, d in sorted(found.items())}
         text = json.dumps(decls, sort_keys=True, default=str).encode()
         digest = hashlib.sha256(text).hexdigest()[:32] if decls else ""
         if digest and digest not in self.yamls:
             self.yamls[digest] = decls
             self.new.append(json.dumps({"y": digest, "v": decls}))
+        return digest
+
+    def yaml_facts(self, key: tuple[str, bytes]) -> tuple[dict[str, ArtifactDecl], list[str], bool] | None:
+        """What a dvc.yaml text declares (artifacts, metrics files, whether a stage has a `wdir`), if known."""
+        raw = self.texts.get(_text_digest(key))
+        if raw is None:
+            return None
+        try:
+            return self._decls(raw["y"]), [str(p) for p in raw["m"]], bool(raw["w"])
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def put_yaml_facts(self, key: tuple[str, bytes], found: tuple[dict[str, ArtifactDecl], list[str], bool]) -> None:
+        """Remember what a dvc.yaml text declares."""
+        digest = _text_digest(key)
+        self.texts[digest] = {"y": self._put_decls(found[0]), "m": found[1], "w": found[2]}
+        self.new.append(json.dumps({"t": digest, "v": self.texts[digest]}))
+
+    def put(self, facts: CommitFacts) -> None:
+        digest = self._put_decls(facts.decls)
         key = f"{facts.commit}:{facts.dvcfile}"
         self.entries[key] = {
             "y": digest,
@@ -282,6 +337,7 @@ class _Cache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             if self.rewrite:
                 lines = [json.dumps({"y": d, "v": v}) for d, v in self.yamls.items()]
+                lines += [json.dumps({"t": d, "v": v}) for d, v in self.texts.items()]
                 lines += [json.dumps({"k": k, "v": v}) for k, v in self.entries.items()]
                 fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".site-")
                 with os.fdopen(fd, "w") as handle:
@@ -311,6 +367,10 @@ def _decode(key: tuple[str, str], raw: dict[str, Any], decls: dict[str, Artifact
         (),
         bool(raw.get("w")),
     )
+
+
+def _text_digest(key: tuple[str, bytes]) -> str:
+    return hashlib.sha256(key[0].encode() + b"\0" + key[1]).hexdigest()[:32]
 
 
 def _hashes(rows: list[list[Any]]) -> tuple[FileHash, ...]:

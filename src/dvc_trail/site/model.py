@@ -8,6 +8,7 @@ Shapes follow the CLI's JSON: a version's `show` is `trail show --json`, its `li
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -130,7 +131,11 @@ def chain_of(name: str, f: CommitFacts | None) -> list[StageLock]:
 
 
 def lineage_dict(
-    artifact: ArtifactState, version: VersionState, f: CommitFacts | None, index: HashIndex
+    artifact: ArtifactState,
+    version: VersionState,
+    f: CommitFacts | None,
+    index: HashIndex,
+    lineages: Lineages | None = None,
 ) -> tuple[dict[str, Any] | None, str | None]:
     """A version's lineage as `trail lineage --json` prints it, or None and the reason it cannot be told."""
     name = artifact.name
@@ -139,12 +144,15 @@ def lineage_dict(
     decl = f.decls.get(name)
     if decl is None:
         return None, f"artifact {name!r} is not declared in {at(f.dvcfile, version.commit)}"
-    chain = lineage.upstream(f.stages, decl.path)
+    chain = lineages.chain(name, version.commit) if lineages else lineage.upstream(f.stages, decl.path)
     if not chain and not f.has_lock and decl.path not in f.dvc_files:
         return None, f"no dvc.lock at {short(version.commit)} and no {decl.path}.dvc: nothing records how it was made"
     names = set(f.decls)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
-    leaves = lineage.leaf_inputs(chain) if chain else [lineage.FileHash(decl.path, None)]
+    if not chain:
+        leaves = [lineage.FileHash(decl.path, None)]
+    else:
+        leaves = lineages.leaf_inputs(chain) if lineages else lineage.leaf_inputs(chain)
     inputs = []
     for leaf in leaves:
         entry: dict[str, Any] = {"path": leaf.path, "md5": leaf.md5, "kind": "file"}
@@ -210,14 +218,23 @@ class Lineages:
         self.facts, self.index = facts, index
         self.infos: dict[tuple[str, str], tuple[dict[str, Any] | None, str | None]] = {}
         self.chains: dict[tuple[str, str], list[StageLock]] = {}
+        self.leaf_spots: dict[tuple, list[tuple[int, int]]] = {}
 
     def of(self, artifact: ArtifactState, version: VersionState) -> tuple[dict[str, Any] | None, str | None]:
         """The version's lineage (as `trail lineage --json`), or None and the reason."""
         key = (artifact.name, version.version)
         if key not in self.infos:
             f = self.facts.get(facts_key(artifact.name, version.commit))
-            self.infos[key] = lineage_dict(artifact, version, f, self.index)
+            self.infos[key] = lineage_dict(artifact, version, f, self.index, self)
         return self.infos[key]
+
+    def leaf_inputs(self, chain: list[StageLock]) -> list[lineage.FileHash]:
+        """`lineage.leaf_inputs(chain)`; which dependencies are leaves is worked out once per chain of paths."""
+        shape = tuple((tuple(d.path for d in s.deps), tuple(o.path for o in s.outs)) for s in chain)
+        if shape not in self.leaf_spots:
+            spots = {id(d): (i, j) for i, s in enumerate(chain) for j, d in enumerate(s.deps)}
+            self.leaf_spots[shape] = [spots[id(d)] for d in lineage.leaf_inputs(chain)]
+        return [chain[i].deps[j] for i, j in self.leaf_spots[shape]]
 
     def chain(self, name: str, commit: str) -> list[StageLock]:
         """The stages upstream of an artifact's path at a commit, upstream first (computed once)."""
@@ -263,6 +280,11 @@ def version_view(
     )
 
 
+def digest(parts: Any) -> str:
+    """A short stable digest of nested lists and tuples of text, numbers, booleans and None (by the C JSON encoder)."""
+    return hashlib.sha256(json.dumps(parts, check_circular=False).encode()).hexdigest()[:32]
+
+
 def version_key(
     artifact: ArtifactState,
     version: VersionState,
@@ -272,17 +294,15 @@ def version_key(
     salt: str,
 ) -> str:
     """A digest of everything a version page depends on: unchanged digest, unchanged page (no render needed)."""
-    events = tuple((e.tag, e.timestamp, e.author, e.author_email, e.message) for e in version.events)
-    parts: tuple = (salt, artifact.name, version.version, version.commit, events, tuple(stages))
+    events = [(e.tag, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in version.events]
+    parts: tuple = (salt, artifact.name, version.version, version.commit, events, stages)
     parts += (artifact.is_active, previous.commit if previous else None, previous.version if previous else None, links)
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+    return digest(parts)
 
 
-def artifact_key(artifact: ArtifactState, stages: dict[str, str | None], known: tuple, salt: str) -> str:
-    """A digest of everything an artifact page depends on (its events; its versions' commits never change)."""
-    events = tuple((e.tag, e.commit, e.timestamp, e.author, e.message) for e in artifact.events)
-    parts = (salt, artifact.name, events, tuple(sorted(stages.items(), key=str)), tuple(known))
-    return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+def event_stamps(artifact: ArtifactState) -> list[tuple]:
+    """What the pages show of an artifact's events (a part of their digests)."""
+    return [(e.tag, e.commit, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in artifact.events]
 
 
 def links_at(f: CommitFacts | None, index: HashIndex) -> tuple:

@@ -36,6 +36,8 @@ class SiteFolder:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.keys: dict[str, str] = {}
+        self.groups: dict[str, str] = {}
+        self.new_groups: dict[str, str] = {}
         self.produced: set[str] = set()
         self.new_keys: dict[str, str] = {}
         self.written: list[str] = []
@@ -51,6 +53,8 @@ class SiteFolder:
             data = json.loads(manifest.read_text())
             if isinstance(data, dict) and isinstance(data.get("pages"), dict):
                 self.keys = {str(k): str(v) for k, v in data["pages"].items()}
+            if isinstance(data, dict) and isinstance(data.get("groups"), dict):
+                self.groups = {str(k): str(v) for k, v in data["groups"].items()}
         except (OSError, ValueError):
             pass
 
@@ -62,6 +66,22 @@ class SiteFolder:
             self.unchanged += 1
             return True
         return False
+
+    def keep_all(self, rels: list[str]) -> bool:
+        """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
+        if not all((key := self.keys.get(rel)) is not None and self.is_fresh(rel, key) for rel in rels):
+            return False
+        for rel in rels:
+            self.fresh(rel, self.keys[rel])
+        return True
+
+    def same_group(self, name: str, key: str) -> bool:
+        """Whether a group of pages (an artifact's version pages) was built from the same inputs last time."""
+        return self.groups.get(name) == key
+
+    def set_group(self, name: str, key: str) -> None:
+        """Nothing: records the inputs of a group of pages for the next build."""
+        self.new_groups[name] = key
 
     def is_fresh(self, rel: str, key: str) -> bool:
         """Whether `rel` was built from the same inputs and is still there."""
@@ -137,7 +157,8 @@ class SiteFolder:
                             os.unlink(Path(folder) / name)
                             removed.append(rel)
                     _prune(self.root, Path(folder))
-        manifest = json.dumps({"format": 1, "pages": dict(sorted(self.new_keys.items()))}, indent=0)
+        groups = dict(sorted(self.new_groups.items()))
+        manifest = json.dumps({"format": 1, "groups": groups, "pages": dict(sorted(self.new_keys.items()))}, indent=0)
         self.write(MANIFEST, manifest.encode())
         self.written = [w for w in self.written if w != MANIFEST]
         return BuildReport(self.root, tuple(self.written), tuple(sorted(removed)), self.unchanged, tuple(warnings))

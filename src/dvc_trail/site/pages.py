@@ -218,19 +218,22 @@ class Pages:
 
     def artifact(self, view: model.ArtifactView, known: set[str]) -> bytes:
         """An artifact page's HTML: declaration, versions, metric trends, stage history, how to fetch it."""
-        rows = view.versions[::-1]
-        found = [charts.trend_chart(k, rows) for k in view.metric_keys[:MAX_CHARTS]]
+        root = paths.relative(paths.artifact_page(view.name), "")
+        oldest_first = view.versions[::-1]
+        found = [charts.trend_chart(k, oldest_first) for k in view.metric_keys[:MAX_CHARTS]]
         out_name = (view.decl or {}).get("path", "").rstrip("/").rpartition("/")[2] or "artifact"
         return self._render(
             "artifact.html",
             paths.artifact_page(view.name),
             a=view,
-            charts=[c for c in found if c],
+            charts=[rows.chart_rows(c) for c in found if c],
             key_metrics=view.metric_keys[:KEY_METRICS],
             known=known,
             clone_url=self.clone_url,
             registry_url=self.registry_url,
             out_name=out_name,
+            rows=rows.version_rows(view.name, view.versions, view.metric_keys[:KEY_METRICS], root),
+            moves=rows.move_rows(view.stage_history),
         )
 
     def artifact_json(self, view: model.ArtifactView) -> dict[str, Any]:
@@ -248,10 +251,10 @@ class Pages:
 
     def index(self, views: list[model.ArtifactView], decls: dict[str, dict[str, Any] | None]) -> bytes:
         """The index page's HTML: active artifacts in a filterable table, deprecated ones folded away."""
-        rows = []
+        entries = []
         for view in views:
             decl = decls.get(view.name) or {}
-            rows.append(
+            entries.append(
                 {
                     "name": view.name,
                     "anchor": "a-" + paths.slug(view.name),
@@ -265,8 +268,8 @@ class Pages:
                     "active": view.active,
                 }
             )
-        active = [r for r in rows if r["active"]]
-        deprecated = [r for r in rows if not r["active"]]
+        active = [r for r in entries if r["active"]]
+        deprecated = [r for r in entries if not r["active"]]
         context = {"active": active, "deprecated": deprecated, "script": FILTER_SCRIPT, "script_hash": SCRIPT_HASH}
         return self._render("index.html", "index.html", **context)
 
@@ -305,7 +308,7 @@ class Pages:
         alive.update({k: set(v) for k, v in live.items()})
         root = paths.relative(rel, "")
         pages = {name: root + paths.artifact_page(name) for name in {e["artifact"] for e in events}}
-        rows = [
+        table = [
             (
                 e["timestamp"][:16].replace("T", " "),
                 e["timestamp"],
@@ -321,4 +324,4 @@ class Pages:
             )
             for e in events
         ]
-        return self._render("history.html", rel, rows=rows, archive=archive, total=total, part=part)
+        return self._render("history.html", rel, rows=table, archive=archive, total=total, part=part)

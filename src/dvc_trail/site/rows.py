@@ -106,18 +106,24 @@ def lineage_rows(lineage: dict[str, Any], shown_outs: list[list[dict]], root: st
     return {"inputs": inputs, "chain": stages}
 
 
+def move_rows(events: list[dict[str, Any]]) -> list[tuple]:
+    """(date, event, stage, version, author, tag) of an artifact's stage history."""
+    return [(when(e["timestamp"]), e["event"], e["stage"], e["version"], e["author"], e["ref"]) for e in events]
+
+
 def event_rows(events: list[dict[str, Any]]) -> list[tuple]:
     """(tag, event, stage, date, author, message) of a version's tags."""
     return [(e["ref"], e["event"], e["stage"], when(e["timestamp"]), e["author"], e["message"]) for e in events]
 
 
-def version_rows(view: Any, rows: list[dict[str, Any]], key_metrics: list[str], root: str) -> list[tuple]:
+def version_rows(name: str, rows: list[dict[str, Any]], key_metrics: list[str], root: str) -> list[tuple]:
     """An artifact's versions table: (version, page, commit, short commit, date, author, stages, metric cells)."""
     found = []
+    keys = [k.partition(":")[::2] for k in key_metrics]
     for v in rows:
         metrics = v["metrics"]
-        cells = [value(metrics.get(path, {}).get(key)) for path, _, key in (k.partition(":") for k in key_metrics)]
-        page = root + paths.version_page(view.name, v["version"])
+        cells = [value(metrics.get(path, {}).get(key)) for path, key in keys]
+        page = root + paths.version_page(name, v["version"])
         found.append(
             (
                 v["version"],
@@ -134,9 +140,11 @@ def version_rows(view: Any, rows: list[dict[str, Any]], key_metrics: list[str], 
 
 
 def chart_rows(chart: charts.TrendChart) -> dict[str, Any]:
-    """A trend chart's texts and its points as rows: (x, y, version, value, stages, radius)."""
+    """A trend chart's texts and its points as rows: (x, y, version, value, stages, radius, label y)."""
     fmt = diff.format_number
-    points = [(p.x, p.y, p.version, fmt(p.value), ", ".join(p.stages), 5 if p.stages else 3) for p in chart.points]
+    points = [
+        (p.x, p.y, p.version, fmt(p.value), ", ".join(p.stages), 5 if p.stages else 3, p.y - 8) for p in chart.points
+    ]
     return {
         "metric": chart.metric,
         "width": chart.width,
