@@ -50,13 +50,14 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     known = sorted(artifacts)
     lineages = model.Lineages(facts, index)
     several = coreview.pipeline_count(project) > 1  # chains and hashes may cross pipelines: ask the core
+    owns: dict[str, str] = {}
     for name, versions in pairs.items():
         artifact = artifacts[name]
         holders = artifact.stage_holders()
-        stamps = model.event_stamps(artifact)
         fkeys = [model.facts_key(name, v.commit) for v, _ in versions]
-        inputs = [(links.get(k, ()), f.unreadable if (f := facts.get(k)) else None) for k in fkeys]
-        group = model.digest((salt, several, stamps, inputs))  # all the version pages depend on
+        unread = [f.unreadable if (f := facts.get(k)) else None for k in fkeys]
+        own = owns[name] = model.digest((salt, several, model.event_stamps(artifact), unread))  # events, facts
+        group = model.digest((own, [links.get(k, ()) for k in fkeys]))  # all its version pages depend on
         same = folder.same_group(name, group) and folder.keep_all(
             [
                 rel
@@ -82,8 +83,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
             folder.write(html_rel, pages.version(view, html_rel), key)
             folder.write(api_rel, to_json(pages.version_json(view)), key)
         stage_map = every[name]["stage"] if name in every else {}
-        unread = [f.unreadable for v, _ in versions if (f := facts.get(model.facts_key(name, v.commit)))]
-        key = model.digest((salt, name, stamps, sorted(stage_map.items(), key=str), known, unread))
+        key = model.digest((own, name, sorted(stage_map.items(), key=str), known))
         html_rel, api_rel = paths.artifact_page(name), paths.artifact_api(name)
         if folder.fresh(html_rel, key) and folder.fresh(api_rel, key):
             continue
@@ -98,17 +98,20 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     decls = {view.name: view.decl for view in views}
     folder.write("index.html", pages.index(views, decls))
     folder.write("stages.html", pages.stages(artifacts))
-    _history(project, folder, pages, live, salt)
+    every_event = model.digest((salt, sorted(owns.items()), sorted(live.items())))
+    _history(project, folder, pages, live, salt, every_event)
     folder.write(f"{paths.API}/registry.json", to_json(registry))
     folder.write(".nojekyll", b"")
     return folder.finish(warnings)
 
 
-def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str, list[str]], salt: str) -> None:
-    """history.json, history.html and the archive parts; none of them is even computed when no event changed."""
-    events = [e for a in project.state.artifacts.values() for e in a.events]
-    stamp = [(e.tag, e.timestamp, e.tz_offset, e.author, e.author_email, e.message) for e in events]
-    key = model.digest((salt, sorted(stamp), sorted(live.items())))
+def _history(
+    project: Project, folder: SiteFolder, pages: Pages, live: dict[str, list[str]], salt: str, key: str
+) -> None:
+    """history.json, history.html and the archive parts; none of them is even computed when no event changed.
+
+    `key` digests every event and which versions have pages; the archive parts have keys of their own.
+    """
     parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
     json_rel = f"{paths.API}/history.json"
     unchanged = {"history.html": key, json_rel: key, **parts}
@@ -126,7 +129,8 @@ def _history(project: Project, folder: SiteFolder, pages: Pages, live: dict[str,
     for (rel, _, _), chunk in zip(archive, chunks, strict=True):  # older pages keep their bytes as events are added
         part = chunk[::-1]
         flags = [e["version"] in alive.get(e["artifact"], ()) for e in part]
-        part_key = model.digest((salt, [list(e.values()) for e in part], flags))
+        shown = [(e["ref"], e["timestamp"], e["version"], e["author"], e["message"]) for e in part]  # the rest: in ref
+        part_key = model.digest((salt, shown, flags))
         if not folder.fresh(rel, part_key):
             folder.write(rel, pages.history(part, live, rel, [], len(part), rel), part_key)
     folder.write(json_rel, to_json(history), key)

@@ -69,10 +69,11 @@ class SiteFolder:
 
     def keep_all(self, rels: list[str]) -> bool:
         """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
-        if not all((key := self.keys.get(rel)) is not None and self.is_fresh(rel, key) for rel in rels):
+        if not all(rel in self.keys and self._exists(rel) for rel in rels):
             return False
-        for rel in rels:
-            self.fresh(rel, self.keys[rel])
+        self.produced.update(rels)
+        self.new_keys.update((rel, self.keys[rel]) for rel in rels)
+        self.unchanged += len(rels)
         return True
 
     def same_group(self, name: str, key: str) -> bool:
@@ -108,10 +109,10 @@ class SiteFolder:
         folder, _, name = rel.rpartition("/")
         listing = self._listing(folder)
         path = os.path.join(self.root, rel)
+        if folder not in self.folders:
+            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
+            self.folders.add(folder)
         if name not in listing and rel not in self.keys:  # a new page: nothing to compare, no reader to spare
-            if folder not in self.folders:
-                os.makedirs(os.path.join(self.root, folder), exist_ok=True)
-                self.folders.add(folder)
             try:  # a build cut short leaves a page no manifest vouches for: the next build compares it
                 _create(path, data)
                 listing.add(name)
@@ -126,9 +127,6 @@ class SiteFolder:
                     return
         except OSError:
             pass
-        if folder not in self.folders:
-            os.makedirs(os.path.join(self.root, folder), exist_ok=True)
-            self.folders.add(folder)
         tmp = os.path.join(self.root, folder, f".{name}.tmp")  # one writer per folder: a fixed name is enough
         with open(tmp, "wb") as handle:
             handle.write(data)
