@@ -88,22 +88,15 @@ class CacheReader:
     """The facts cache, read in a thread from the start of a build: it overlaps git reading the tags."""
 
     def __init__(self, git_dir: Path) -> None:
-        self.found: list[_Cache | BaseException] = []
-        self.thread = threading.Thread(target=self._read, args=(git_dir,), daemon=True)
+        self.git_dir = git_dir
+        self.found: list[_Cache] = []
+        self.thread = threading.Thread(target=lambda: self.found.append(_Cache(git_dir)), daemon=True)
         self.thread.start()
 
-    def _read(self, git_dir: Path) -> None:
-        try:
-            self.found.append(_Cache(git_dir))
-        except BaseException as err:  # raised again in the build's own thread
-            self.found.append(err)
-
     def cache(self) -> _Cache:
-        """The cache, once read."""
+        """The cache, once read (read again here if the thread failed: then its error is raised here)."""
         self.thread.join()
-        if isinstance(found := self.found[0], BaseException):
-            raise found
-        return found
+        return self.found[0] if self.found else _Cache(self.git_dir)
 
 
 def read_facts(
