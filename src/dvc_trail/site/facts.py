@@ -241,6 +241,7 @@ class _Cache:
         self.entries: dict[str, Any] = {}
         self.yamls: dict[str, Any] = {}
         self.texts: dict[str, Any] = {}  # sha256 of a dvc.yaml's folder and text -> what it declares
+        self.decl_digests: dict[int, tuple[dict[str, ArtifactDecl], str]] = {}
         self.decoded: dict[str, dict[str, ArtifactDecl]] = {}
         self.new: list[str] = []
         self.rewrite = False
@@ -281,6 +282,14 @@ class _Cache:
         return self.decoded[digest] if digest else {}
 
     def _put_decls(self, found: dict[str, ArtifactDecl]) -> str:
+        known = self.decl_digests.get(id(found))
+        if known is not None and known[0] is found:  # the commits of one dvc.yaml text share one dict
+            return known[1]
+        digest = self._store_decls(found)
+        self.decl_digests[id(found)] = (found, digest)
+        return digest
+
+    def _store_decls(self, found: dict[str, ArtifactDecl]) -> str:
         decls = {n: d.to_dict() for n, d in sorted(found.items())}
         text = json.dumps(decls, sort_keys=True, default=str).encode()
         digest = hashlib.sha256(text).hexdigest()[:32] if decls else ""

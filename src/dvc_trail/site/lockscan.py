@@ -119,10 +119,12 @@ def _plain_params(section: str) -> dict[str, dict[str, Any]] | None:
 
 _UNINDENTED = re.compile(r"\n(?!    |\n|\Z)")  # a line with text that is not indented by four spaces
 # `- path:` entries as DVC writes them (paths and hashes of plain characters); anything else goes line by line
-_PLAIN_ENTRY = re.compile(
+_ENTRY_TEXT = (
     r"- path: ([\w./-]+)\n(?:  hash: md5\n)?  md5: ([0-9a-zA-Z.-]+)\n"
     r"(?:  size: ([0-9]+)\n)?(?:  nfiles: ([0-9]+)\n)?"
 )
+_PLAIN_ENTRY = re.compile(_ENTRY_TEXT)
+_PLAIN_ENTRIES = re.compile(f"(?:{_ENTRY_TEXT})+\n*")
 
 
 def _sections(block: str) -> dict[str, str]:
@@ -170,17 +172,13 @@ def _entries(section: str | None, folder: str) -> tuple[FileHash, ...]:
 
 
 def _plain_entries(text: str, folder: str) -> tuple[FileHash, ...] | None:
-    """The entries when each is exactly in DVC's plain shape (one regex match each), else None."""
-    found = []
-    end = 0
-    for match in _PLAIN_ENTRY.finditer(text):
-        if match.start() != end:
-            return None
-        end = match.end()
-        size, nfiles = match[3], match[4]
-        path = dvcfiles.join(folder, match[1])
-        found.append(FileHash(path, match[2], int(size) if size else None, int(nfiles) if nfiles else None))
-    return tuple(found) if text[end:].strip("\n") == "" else None
+    """The entries when each is exactly in DVC's plain shape (checked by one regex, read by another), else None."""
+    if _PLAIN_ENTRIES.fullmatch(text) is None:
+        return None
+    return tuple(
+        FileHash(dvcfiles.join(folder, path), md5, int(size) if size else None, int(nfiles) if nfiles else None)
+        for path, md5, size, nfiles in _PLAIN_ENTRY.findall(text)
+    )
 
 
 def _strip(line: str, prefix: str) -> str:
