@@ -17,6 +17,7 @@ from dvc_trail.registry import (
     RegistryState,
     VersionState,
     build_state,
+    iso_dates,
     listing,
     lookup,
     parse_ref,
@@ -119,7 +120,7 @@ class Project:
         events.sort(key=lambda e: (e.timestamp, PRIORITY[e.action], e.seq), reverse=not ascending)  # = created_at
         return [
             {
-                "timestamp": e.created_at.isoformat(),
+                "timestamp": date,
                 "artifact": e.artifact,
                 "event": EVENT_NAME[e.action],
                 "priority": PRIORITY[e.action],
@@ -131,7 +132,7 @@ class Project:
                 "message": e.message,
                 "ref": e.tag,
             }
-            for e in events
+            for e, date in zip(events, iso_dates(events), strict=True)
         ]
 
     def check_ref(self, ref: str) -> Event | None:

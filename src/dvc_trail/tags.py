@@ -32,6 +32,7 @@ _TAG_RE = re.compile(
     rf"|@((?P<deprecated>deprecated)|(?P<created>created)))"
     rf"(#(?P<counter>[0-9]+))?$"
 )
+_GROUPS = ("artifact", "created", "counter", "cancel", "deprecated", "version", "stage")
 _SEMVER_RE = re.compile(rf"^v{SEMVER}$")
 _NAME_RE = re.compile(rf"^{_NAME}$")
 # What trail writes is stricter than what it reads: folder parts must be clean relative paths.
@@ -52,18 +53,18 @@ class ParsedTag(NamedTuple):
 def parse_tag(tag: str) -> ParsedTag | None:
     """Parse a tag name in GTO's format; None for a foreign tag (or GTO's unused `@created`)."""
     match = _TAG_RE.match(tag)
-    if not match or match["created"]:
+    if not match:
         return None
-    name = match["artifact"].replace("=", ":")
-    counter = int(match["counter"]) if match["counter"] else None
-    cancel = match["cancel"] == "!"
-    if match["deprecated"]:
-        return ParsedTag(name, Action.DEPRECATE, counter=counter)
-    if match["version"]:
-        action = Action.DEREGISTER if cancel else Action.REGISTER
-        return ParsedTag(name, action, version=match["version"], counter=counter)
-    action = Action.UNASSIGN if cancel else Action.ASSIGN
-    return ParsedTag(name, action, stage=match["stage"], counter=counter)
+    artifact, created, number, cancel, deprecated, version, stage = match.group(*_GROUPS)  # one call: 7,500 tags
+    if created:
+        return None
+    name = artifact.replace("=", ":")
+    counter = int(number) if number else None
+    if deprecated:
+        return ParsedTag(name, Action.DEPRECATE, None, None, counter)
+    if version:
+        return ParsedTag(name, Action.DEREGISTER if cancel == "!" else Action.REGISTER, version, None, counter)
+    return ParsedTag(name, Action.UNASSIGN if cancel == "!" else Action.ASSIGN, None, stage, counter)
 
 
 def validate_name(name: str) -> str:
