@@ -5,7 +5,9 @@ Each submodule registers its commands on the one app; the import order is the or
 
 from __future__ import annotations
 
-from dvc_trail.cli.app import app
+import sys
+
+from dvc_trail.cli.app import app, app_for
 
 # isort: off
 from dvc_trail.cli import registry, quality, lineage, tour, site, share
@@ -16,4 +18,4 @@ __all__ = ["app", "main", "registry", "quality", "lineage", "tour", "site", "sha
 
 def main() -> None:
     """Run the command line (everything but the fast `trail ls`)."""
-    app(prog_name="trail")
+    app_for(sys.argv[1:])(prog_name="trail")

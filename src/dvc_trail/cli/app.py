@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -80,6 +81,33 @@ def command(name: str | None = None) -> Callable[[F], F]:
         return fn
 
     return register
+
+
+_GLOBAL_FLAGS = {"--verbose", "-q", "--quiet"}
+_GLOBAL_VALUES = {"-C", "--repo"}
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` invoke: Typer then builds one command's parser, not all of them.
+
+    Anything else (no command, `--help`, an unknown word or option before the command) gets the whole app,
+    so help and usage errors stay Typer's own.
+    """
+    i = 0
+    while i < len(args) and (args[i] in _GLOBAL_FLAGS or args[i] in _GLOBAL_VALUES or args[i].startswith("--repo=")):
+        i += 2 if args[i] in _GLOBAL_VALUES else 1
+    name = args[i] if i < len(args) else None
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if not chosen:
+        return app
+    single = copy.copy(app)
+    single.registered_commands = chosen
+    return single
+
+
+def _command_name(info: Any) -> str:
+    """The name a command is invoked by: its explicit name, else its function's name (as Typer derives it)."""
+    return info.name or info.callback.__name__.lower().replace("_", "-")
 
 
 def settings(ctx: typer.Context) -> Settings:
