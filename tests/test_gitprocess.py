@@ -93,3 +93,34 @@ def test_no_git_process_is_left_running(repo: Path, monkeypatch: pytest.MonkeyPa
     with pytest.raises(TrailError):  # refused between `info` and `contents`: git is stopped, not left waiting
         gitprocess.read_objects(repo, ["HEAD:a.txt", "HEAD:bin"])
     assert git_children() == []
+
+
+def test_a_started_command_drains_large_output_and_reports_failure(repo: Path) -> None:
+    for i in range(400):  # about 100 KB of for-each-ref output: more than a pipe holds
+        git(repo, "tag", f"t-{i:03}-{'x' * 200}")
+    started = gitprocess.Pending(["for-each-ref", "--format=%(refname)", "refs/tags"], repo)
+    out = started.output().decode().split()
+    assert len(out) == 400 and out[0].startswith("refs/tags/t-000-")
+    failed = gitprocess.Pending(["rev-parse", "--verify", "nosuchrev"], repo)
+    with pytest.raises(GitError) as raised:
+        failed.output()
+    assert raised.value.returncode != 0
+
+
+def test_tags_read_ahead_are_used_only_by_the_same_query(repo: Path) -> None:
+    from dvc_trail.git import Git, start_tags
+    from dvc_trail.project import Project
+
+    git(repo, "tag", "-a", "-m", "Registering", "model@v1.0.0")
+    for details in (True, False):
+        started = start_tags(repo, details)
+        assert started is not None
+        project = Project.open(repo, details, started)
+        assert project.started is started
+        assert project.state.artifacts["model"].versions[0].version == "v1.0.0"
+        assert project.started is None and started.process.proc.returncode == 0
+        assert Git(repo).tags(details) == Git(repo).tags(details, started=start_tags(repo, details))
+    other = start_tags(repo / "sub dir", True)
+    assert other is not None and Project.open(repo, True, other).started is None  # another folder: not used
+    assert other.process.close() in (0, -9)
+    assert start_tags(repo / "nowhere", True) is None  # the command itself reports the missing folder

@@ -15,6 +15,30 @@ _TAG_FIELDS = ["%(refname:strip=2)", "%(objecttype)", "%(*objectname)", "%(tagge
 _TAG_FIELDS += ["%(taggerdate:raw)", "%(contents)"]
 
 
+def _tag_fields(details: bool) -> list[str]:
+    return _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
+
+
+def _tag_format(details: bool) -> str:
+    return "--format=" + "%00".join(_tag_fields(details)) + "%00"
+
+
+class StartedTags(NamedTuple):
+    """Every tag of the repository at `path`, being read by a for-each-ref started ahead of time."""
+
+    path: Path
+    details: bool
+    process: gitprocess.Pending
+
+
+def start_tags(path: Path, details: bool) -> StartedTags | None:
+    """Start `Git.tags(details)`'s for-each-ref now, so git works while Python imports; None if it cannot start."""
+    try:
+        return StartedTags(path, details, gitprocess.Pending(["for-each-ref", _tag_format(details), "refs/tags"], path))
+    except OSError:  # no such folder, git not installed: the command itself says so, in its own words
+        return None
+
+
 class CommitInfo(NamedTuple):
     sha: str
     author: str
@@ -82,17 +106,24 @@ class Git:
         """Git's stdout (text) for these arguments, run at the top folder; a failure raises GitError."""
         return gitprocess.run_git(list(args), self.root, input=input, env=env).decode()
 
-    def tags(self, details: bool = True, patterns: list[str] | None = None) -> tuple[list[TagRecord], list[str]]:
+    def tags(
+        self, details: bool = True, patterns: list[str] | None = None, started: StartedTags | None = None
+    ) -> tuple[list[TagRecord], list[str]]:
         """Every annotated tag (as records), plus every tag name, in one for-each-ref (`patterns`: only those).
+
+        `started`: the same for-each-ref begun earlier by `start_tags`, used when it asked for the same thing.
 
         Without `details` the tagger and message are left empty: a third less for git to read, for queries
         (ls, impact) that only need names, targets and dates.
         """
-        fields = _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
+        fields = _tag_fields(details)
         try:
-            out = gitprocess.read_git(
-                ["for-each-ref", "--format=" + "%00".join(fields) + "%00", *(patterns or ["refs/tags"])], self.cwd
-            )
+            if started is not None and started.details == details and patterns is None:
+                out = started.process.output()
+            else:
+                out = gitprocess.read_git(
+                    ["for-each-ref", _tag_format(details), *(patterns or ["refs/tags"])], self.cwd
+                )
         except GitError:
             Git.discover(self.cwd)  # outside a repository: say so; inside one, git's own message is clearer
             raise

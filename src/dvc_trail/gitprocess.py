@@ -77,6 +77,46 @@ def read_git(args: list[str], cwd: Path) -> bytes:
     return stdout
 
 
+class Pending:
+    """A git command started now and collected later (a head start); threads drain its pipes so git never blocks."""
+
+    def __init__(self, args: list[str], cwd: Path) -> None:
+        import subprocess
+        import threading
+
+        self.args = args
+        pipe = subprocess.PIPE
+        self.proc = subprocess.Popen(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL, stdout=pipe, stderr=pipe)
+        self._out: list[bytes] = []
+        self._err: list[bytes] = []
+        self._drains = [
+            threading.Thread(target=_drain, args=(source, sink), daemon=True)
+            for source, sink in ((self.proc.stdout, self._out), (self.proc.stderr, self._err))
+        ]
+        for drain in self._drains:
+            drain.start()
+
+    def output(self) -> bytes:
+        """Git's stdout once it has finished; a failure raises GitError with git's exit code and stderr."""
+        code = self.close(kill=False)
+        if code != 0:
+            raise GitError(self.args[0], code, b"".join(self._err).decode(errors="replace"))
+        return b"".join(self._out)
+
+    def close(self, kill: bool = True) -> int:
+        """Wait for git (stopped first with `kill`: its output is not wanted); returns its exit code."""
+        if kill and self.proc.poll() is None:
+            self.proc.kill()
+        code = self.proc.wait()
+        for drain in self._drains:
+            drain.join()
+        return code
+
+
+def _drain(source: IO[bytes], sink: list[bytes]) -> None:
+    sink.append(source.read())
+
+
 def read_objects(cwd: Path, specs: list[str]) -> dict[str, GitObject | None]:
     """Objects (`REV`, `REV:PATH`, `REV^{tree}`) with their sizes checked before any content is read.
 
