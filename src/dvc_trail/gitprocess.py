@@ -164,7 +164,7 @@ class _CatFile:
         assert self.proc.stdin and self.proc.stdout and self.proc.stderr
         self.stdin, self.stdout, stderr = self.proc.stdin, self.proc.stdout, self.proc.stderr
         self.stderr: list[bytes] = []
-        self._drain = threading.Thread(target=lambda: self.stderr.append(stderr.read()), daemon=True)
+        self._drain = threading.Thread(target=_drain, args=(stderr, self.stderr), daemon=True)
         self._drain.start()
 
     def ask(self, commands: list[str], answer: Callable[[IO[bytes]], list[bytes]], last: bool = False) -> list[bytes]:
@@ -173,7 +173,7 @@ class _CatFile:
 
         def write() -> None:
             try:
-                self.stdin.write("".join(c + "\n" for c in [*commands, "flush"]).encode())
+                self.stdin.write("".join(c + "\n" for c in [*commands, "flush"]).encode(errors="surrogateescape"))
                 self.stdin.flush()
                 if last:
                     self.stdin.close()
@@ -235,7 +235,7 @@ def _contents(out: IO[bytes], count: int) -> list[bytes]:
 
 def _read_objects_two_pass(cwd: Path, unique: list[str]) -> dict[str, GitObject | None]:
     """read_objects for git before 2.36: sizes from one `--batch-check`, then contents from one `--batch`."""
-    request = "".join(s + "\n" for s in unique).encode()
+    request = "".join(s + "\n" for s in unique).encode(errors="surrogateescape")
     heads = _headers(unique, run_git(["cat-file", "--batch-check"], cwd, input=request).split(b"\n"))
     ids, pos, data = list(dict.fromkeys(h[0] for h in heads.values())), 0, {}
     out = run_git(["cat-file", "--batch"], cwd, input=b"".join(i + b"\n" for i in ids)) if ids else b""
