@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gc
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -30,6 +29,8 @@ def _start_tags(args: list[str]) -> StartedTags | None:
     repo, word = argscan.command_of(args)
     if word not in _READ_ALL_TAGS_FIRST or "--help" in args:
         return None
+    from pathlib import Path
+
     from dvc_trail.git import start_tags
 
     return start_tags(Path(repo), _READ_ALL_TAGS_FIRST[word])
