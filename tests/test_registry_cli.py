@@ -234,6 +234,28 @@ def test_every_cli_parameter_has_help() -> None:
             assert getattr(param, "help", None), f"{name} {param.name}"
 
 
+def test_each_command_parses_the_same_when_built_alone() -> None:
+    """`trail CMD` builds only CMD's parser (app_for); its help and options must equal the full app's."""
+    import typer
+
+    from dvc_trail.cli import app, app_for
+
+    full = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    for name, command in full.items():
+        for args in ([name, "--help"], ["-C", ".", "--verbose", name], ["--repo=x", "-q", name, "--json"]):
+            single = typer.main.get_command(app_for(args)).commands  # type: ignore[attr-defined]
+            assert list(single) == [name]
+            alone = single[name]
+            assert alone.get_help(typer.Context(alone, info_name=name)) == command.get_help(
+                typer.Context(command, info_name=name)
+            )
+            assert [(p.name, p.opts, p.default) for p in alone.params] == [
+                (p.name, p.opts, p.default) for p in command.params
+            ]
+    for args in ([], ["--help"], ["dif"], ["--bogus", "diff"], ["-C"]):
+        assert app_for(args) is app
+
+
 def test_gto_assign_that_registers_in_the_same_second(example_repo: Path) -> None:
     gto(example_repo, "assign", "iris-model", "HEAD", "--version", "v0.0.1", "--stage", "prod")
     ours = json.loads(trail(example_repo, "ls", "--json").stdout)

@@ -122,13 +122,11 @@ def compare(
     `fetch`: download DVC-cached metrics files missing from the local cache from the default remote.
     """
     old_rev, new_rev = revisions(project, ["HEAD" if a is None else a, b])
-    if old_rev.commit is None:
-        config = load_config(project.git.root)
-    else:
-        spec = f"{old_rev.commit}:{CONFIG_FILE}"
-        config = parse_config(project.git.read_blobs([spec])[spec], at(CONFIG_FILE, old_rev.commit))
+    old, new = RevisionReader(project.git).read([old_rev, new_rev], fetch=fetch, also=(CONFIG_FILE,))
+    config = parse_config(
+        old.other.get(CONFIG_FILE), at(CONFIG_FILE, old_rev.commit) if old_rev.commit else CONFIG_FILE
+    )
     rules = [diff.parse_gate(g) for g in (gates if gates else config.gates)]
-    old, new = RevisionReader(project.git).read([old_rev, new_rev], fetch=fetch)
     checked = diff.check_gates(rules, old.metrics, new.metrics)
     if rules and (unread := [*old.unreadable, *new.unreadable]):
         names = ", ".join(sorted({f"{u.path} at {u.revision.label}" for u in unread}))

@@ -1,23 +1,42 @@
-"""The only module that runs git: batched reads (one for-each-ref, one cat-file --batch) and atomic tag writes."""
+"""The git adapter: batched reads (one for-each-ref, one cat-file session) and atomic tag writes, via gitprocess."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
+from dvc_trail import gitprocess
 from dvc_trail.errors import GitError, NotFound, TrailError
 from dvc_trail.registry import TagRecord
 
-if TYPE_CHECKING:
-    from subprocess import CompletedProcess
-
 _TAG_FIELDS = ["%(refname:strip=2)", "%(objecttype)", "%(*objectname)", "%(taggername)", "%(taggeremail)"]
 _TAG_FIELDS += ["%(taggerdate:raw)", "%(contents)"]
-MAX_BLOB = 64 << 20  # bytes of one file read from git (a few KB of packed zeros inflate to gigabytes)
-MAX_BLOBS = 1 << 30  # bytes of all the files one read_blobs call returns
+
+
+def _tag_fields(details: bool) -> list[str]:
+    return _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
+
+
+def _tag_format(details: bool) -> str:
+    return "--format=" + "%00".join(_tag_fields(details)) + "%00"
+
+
+class StartedTags(NamedTuple):
+    """Every tag of the repository at `path`, being read by a for-each-ref started ahead of time."""
+
+    path: Path
+    details: bool
+    process: gitprocess.Pending
+
+
+def start_tags(path: Path, details: bool) -> StartedTags | None:
+    """Start `Git.tags(details)`'s for-each-ref now, so git works while Python imports; None if it cannot start."""
+    try:
+        return StartedTags(path, details, gitprocess.Pending(["for-each-ref", _tag_format(details), "refs/tags"], path))
+    except OSError:  # no such folder, git not installed: the command itself says so, in its own words
+        return None
 
 
 class CommitInfo(NamedTuple):
@@ -43,68 +62,6 @@ class PushResult(NamedTuple):
     pushed: list[str]
     up_to_date: list[str]
     rejected: dict[str, str]
-
-
-def _spawn(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> CompletedProcess:
-    """Run git with an argument list and return the finished process, whatever its exit code."""
-    import subprocess  # here: `trail ls` reads its one git output with _read_git and skips this import
-
-    try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=cwd,
-            input=input,
-            stdin=None if input is not None else subprocess.DEVNULL,  # never read the user's stdin (`fd::0`)
-            capture_output=True,
-            env={**os.environ, **(env or {})},
-        )
-    except FileNotFoundError:
-        raise TrailError("git is not installed or not on PATH") from None
-
-
-def run_git(args: list[str], cwd: Path, input: bytes | None = None, env: dict | None = None) -> bytes:
-    """Git's stdout for an argument list; a failure raises GitError with git's exit code and stderr."""
-    proc = _spawn(args, cwd, input, env)
-    if proc.returncode != 0:
-        raise GitError(args[0], proc.returncode, proc.stderr.decode(errors="replace"))
-    return proc.stdout
-
-
-def _first_error(stderr: bytes) -> str:
-    lines = [line.strip() for line in stderr.decode(errors="replace").splitlines() if line.strip()]
-    return next((line for line in lines if line.startswith("fatal:")), lines[-1] if lines else "no detail")
-
-
-def _read_git(args: list[str], cwd: Path) -> bytes:
-    """A git command with no input whose stderr is tiny (for-each-ref), spawned without the subprocess module.
-
-    `trail ls` is the hot path of scripts; importing subprocess is a tenth of its time. stdout is read to the
-    end before stderr, which is safe because git writes at most a line or two there before exiting.
-    """
-    out_r, out_w = os.pipe()
-    err_r, err_w = os.pipe()
-    try:
-        pid = os.posix_spawnp(
-            "git",
-            ["git", "-C", str(cwd), *args],
-            os.environ,
-            file_actions=[(os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)],
-        )
-    except FileNotFoundError:
-        raise TrailError("git is not installed or not on PATH") from None
-    finally:
-        os.close(out_w)
-        os.close(err_w)
-    with os.fdopen(out_r, "rb") as out, os.fdopen(err_r, "rb") as err:
-        stdout, stderr = out.read(), err.read()
-    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    if code != 0:
-        raise GitError(args[0], code, stderr.decode(errors="replace"))
-    return stdout
-
-
-def _is_header(header: list[bytes]) -> bool:  # `ID TYPE SIZE`, not `SPEC missing` (a path may hold spaces)
-    return len(header) == 3 and header[1] in (b"tree", b"blob", b"commit", b"tag") and header[2].isdigit()
 
 
 class Git:
@@ -140,26 +97,33 @@ class Git:
         if not path.is_dir():
             raise NotFound(f"no such directory: {path}")
         try:
-            out = run_git(["rev-parse", "--show-toplevel"], cwd=path)
+            out = gitprocess.run_git(["rev-parse", "--show-toplevel"], cwd=path)
         except GitError:
             raise TrailError(f"not a git repository: {path.resolve()} (run `git init` first)") from None
         return cls(Path(out.decode().strip()))
 
     def run(self, *args: str, input: bytes | None = None, env: dict | None = None) -> str:
         """Git's stdout (text) for these arguments, run at the top folder; a failure raises GitError."""
-        return run_git(list(args), self.root, input=input, env=env).decode()
+        return gitprocess.run_git(list(args), self.root, input=input, env=env).decode()
 
-    def tags(self, details: bool = True, patterns: list[str] | None = None) -> tuple[list[TagRecord], list[str]]:
+    def tags(
+        self, details: bool = True, patterns: list[str] | None = None, started: StartedTags | None = None
+    ) -> tuple[list[TagRecord], list[str]]:
         """Every annotated tag (as records), plus every tag name, in one for-each-ref (`patterns`: only those).
+
+        `started`: the same for-each-ref begun earlier by `start_tags`, used when it asked for the same thing.
 
         Without `details` the tagger and message are left empty: a third less for git to read, for queries
         (ls, impact) that only need names, targets and dates.
         """
-        fields = _TAG_FIELDS if details else _TAG_FIELDS[:3] + ["%(taggerdate:raw)"]
+        fields = _tag_fields(details)
         try:
-            out = _read_git(
-                ["for-each-ref", "--format=" + "%00".join(fields) + "%00", *(patterns or ["refs/tags"])], self.cwd
-            )
+            if started is not None and started.details == details and patterns is None:
+                out = started.process.output()
+            else:
+                out = gitprocess.read_git(
+                    ["for-each-ref", _tag_format(details), *(patterns or ["refs/tags"])], self.cwd
+                )
         except GitError:
             Git.discover(self.cwd)  # outside a repository: say so; inside one, git's own message is clearer
             raise
@@ -185,24 +149,9 @@ class Git:
         """Read many `REV:PATH` files with one `git cat-file --batch`; None where missing (or not a file)."""
         return {spec: o[2] if o and o[1] == "blob" else None for spec, o in self.read_objects(specs).items()}
 
-    def read_objects(self, specs: list[str]) -> dict[str, tuple[str, str, bytes] | None]:
-        """Objects (`REV`, `REV:PATH` from the top, `REV^{tree}`) by one `git cat-file --batch`: (id, type, bytes)."""
-        unique, pos, data = list(dict.fromkeys(specs)), 0, {}
-        if any("\n" in s for s in unique):
-            raise TrailError("a revision or path with a newline cannot be read from git")
-        request = "".join(s + "\n" for s in unique).encode()
-        checked = run_git(["cat-file", "--batch-check"], self.cwd, input=request).split(b"\n") if unique else []
-        heads = {s: h for s, line in zip(unique, checked, strict=False) if _is_header(h := line.split(b" "))}
-        big = next((s for s, h in heads.items() if int(h[2]) > MAX_BLOB), f"{len(heads)} objects")  # read no bomb
-        if big in heads or sum(int(h[2]) for h in heads.values()) > MAX_BLOBS:
-            raise TrailError(f"refusing {big}: more than {(MAX_BLOBS, MAX_BLOB)[big in heads] >> 20:,} MiB in git")
-        ids = list(dict.fromkeys(h[0] for h in heads.values()))  # then read by id: each path resolved once
-        out = run_git(["cat-file", "--batch"], self.cwd, input=b"".join(i + b"\n" for i in ids)) if ids else b""
-        for oid in ids:  # each answer: `ID TYPE SIZE`, the bytes and a newline
-            end = out.index(b"\n", pos)
-            size, pos = int(out[pos:end].rsplit(b" ", 1)[1]), end + 1
-            data[oid], pos = out[pos : pos + size], pos + size + 1
-        return {s: (hd[0].decode(), hd[1].decode(), data[hd[0]]) if (hd := heads.get(s)) else None for s in unique}
+    def read_objects(self, specs: list[str]) -> dict[str, gitprocess.GitObject | None]:
+        """Objects (`REV`, `REV:PATH` from the top, `REV^{tree}`) as (id, type, bytes), sizes checked first."""
+        return gitprocess.read_objects(self.cwd, specs)
 
     def resolve_commit(self, rev: str) -> str:
         """The full commit id of a revision, or a NotFound naming it."""
@@ -291,7 +240,7 @@ class Git:
 
     def identity(self, raw: bool = False) -> str | None:
         """`Name <email>` git writes into tags (with `raw`: plus its date), or None when git does not know who."""
-        proc = _spawn(["var", "GIT_COMMITTER_IDENT"], self.root)
+        proc = gitprocess.spawn(["var", "GIT_COMMITTER_IDENT"], self.root)
         if proc.returncode != 0:
             return None
         ident = proc.stdout.decode().strip()
@@ -309,7 +258,7 @@ class Git:
 
     def remote_url(self, remote: str) -> str:
         """The fetch URL of a git remote, or a TrailError saying how to add it."""
-        proc = _spawn(["remote", "get-url", "--", remote], self.root, env=_NETWORK_ENV)
+        proc = gitprocess.spawn(["remote", "get-url", "--", remote], self.root, env=_NETWORK_ENV)
         if proc.returncode != 0:
             raise TrailError(f"no git remote {remote!r}: add one with `git remote add {remote} URL`")
         return proc.stdout.decode().strip()
@@ -317,7 +266,7 @@ class Git:
     def push_atomic(self, remote: str, refs: list[str]) -> PushResult:
         """Push refs (as themselves) in one `git push --atomic`; returns what was pushed, already there, rejected."""
         args = ["push", "--atomic", "--porcelain", "--", remote, *(f"{r}:{r}" for r in refs)]
-        proc = _spawn(args, self.root, env=_NETWORK_ENV)
+        proc = gitprocess.spawn(args, self.root, env=_NETWORK_ENV)
         pushed, up_to_date, rejected = [], [], {}
         for line in proc.stdout.decode(errors="replace").splitlines():
             parts = line.split("\t")
@@ -332,15 +281,15 @@ class Git:
             else:
                 pushed.append(ref)
         if proc.returncode != 0 and not rejected:
-            raise TrailError(f"git push to {remote} failed: {_first_error(proc.stderr)}")
+            raise TrailError(f"git push to {remote} failed: {gitprocess.first_error(proc.stderr)}")
         return PushResult(pushed, up_to_date, rejected)
 
     def fetch_tags(self, remote: str, patterns: list[str]) -> None:
         """Fetch tags matching `refs/tags/...` glob patterns, never overwriting a local tag; returns None."""
         args = ["fetch", "--quiet", "--no-tags", "--", remote, *(f"{p}:{p}" for p in patterns)]
-        proc = _spawn(args, self.root, env=_NETWORK_ENV)
+        proc = gitprocess.spawn(args, self.root, env=_NETWORK_ENV)
         if proc.returncode != 0:
-            raise TrailError(f"git fetch from {remote} failed: {_first_error(proc.stderr)}")
+            raise TrailError(f"git fetch from {remote} failed: {gitprocess.first_error(proc.stderr)}")
 
     def tag_targets(self, names: list[str]) -> dict[str, str]:
         """The object id of each existing tag ref (the tag object for annotated tags)."""
@@ -359,7 +308,7 @@ class Git:
         """'worktree' or 'bare' for a local git repository, None when `path` is not one."""
         if not path.is_dir():
             return None
-        proc = _spawn(["rev-parse", "--is-bare-repository"], path)
+        proc = gitprocess.spawn(["rev-parse", "--is-bare-repository"], path)
         if proc.returncode != 0:
             return None
         return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
@@ -374,7 +323,7 @@ class Git:
         if url.startswith("-"):
             raise TrailError(f"invalid repository URL {url!r}")
         dest.mkdir(parents=True, exist_ok=True)
-        run_git(["init", "--bare", "--quiet", str(dest)], cwd=dest)
+        gitprocess.run_git(["init", "--bare", "--quiet", str(dest)], cwd=dest)
         git = cls(dest)
         for key, value in (
             ("core.repositoryformatversion", "1"),
@@ -388,12 +337,12 @@ class Git:
             git.run("config", key, value)
         refspecs = [f"+{p}:{p}" for p in patterns]
         args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
-        proc = _spawn(args, dest, env={**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
+        proc = gitprocess.spawn(args, dest, env={**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
         if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
-            raise TrailError(f"cannot read repository {url}: {_first_error(proc.stderr)}")
+            raise TrailError(f"cannot read repository {url}: {gitprocess.first_error(proc.stderr)}")
         return git
 
     @staticmethod
     def version() -> str:
         """The installed git's version, like `2.43.0`."""
-        return run_git(["version"], cwd=Path.cwd()).decode().strip().removeprefix("git version ")
+        return gitprocess.run_git(["version"], cwd=Path.cwd()).decode().strip().removeprefix("git version ")

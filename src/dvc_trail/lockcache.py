@@ -94,7 +94,7 @@ class LockCache:
 def lock_edges(
     git: Git, keys: list[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
-    """Deps/outs of dvc.lock at many commits: cache first, the rest in one `git cat-file --batch`.
+    """Deps/outs of dvc.lock at many commits: cache first, the rest in one batched git read (each text parsed once).
 
     Returns the stages per (commit, lockfile) and warnings for malformed files.
     """
@@ -109,19 +109,27 @@ def lock_edges(
             result[(commit, lockfile)] = cached  # type: ignore[assignment]
     warnings = []
     beside = {lf: posixpath.join(posixpath.dirname(lf), "dvc.yaml") for _, lf in missing}
-    blobs = git.read_blobs([f"{c}:{x}" for c, lf in missing for x in (lf, beside[lf])])
+    blobs = git.read_objects([f"{c}:{x}" for c, lf in missing for x in (lf, beside[lf])])
+    parsed: dict[tuple[str, str, str | None], dict[str, StageLock]] = {}  # most commits share their lock's text
     for commit, lockfile in missing:
-        raw = blobs[f"{commit}:{lockfile}"]
+        lock, dvcyaml = blobs[f"{commit}:{lockfile}"], blobs[f"{commit}:{beside[lockfile]}"]
+        if lock is None or lock[1] != "blob":
+            result[(commit, lockfile)] = None
+            cache.put(f"{commit}:{lockfile}", None)
+            continue
+        texts = (lockfile, lock[0], dvcyaml[0] if dvcyaml else None)
         try:
-            where = at(lockfile, commit)
-            wdirs = _wdirs(blobs[f"{commit}:{beside[lockfile]}"], beside[lockfile], commit)
-            stages = None if raw is None else lineage.fast_edges(raw.decode(errors="replace"), lockfile, where, wdirs)
+            if texts not in parsed:
+                wdirs = _wdirs(dvcyaml[2] if dvcyaml and dvcyaml[1] == "blob" else None, beside[lockfile], commit)
+                parsed[texts] = lineage.fast_edges(
+                    lock[2].decode(errors="replace"), lockfile, at(lockfile, commit), wdirs
+                )
         except TrailError as err:
             warnings.append(str(err))
             result[(commit, lockfile)] = None
             continue
-        result[(commit, lockfile)] = stages
-        cache.put(f"{commit}:{lockfile}", stages)
+        result[(commit, lockfile)] = parsed[texts]
+        cache.put(f"{commit}:{lockfile}", parsed[texts])
     cache.save()
     return result, warnings
 

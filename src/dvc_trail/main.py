@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gc
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dvc_trail.git import StartedTags
 
 
 def _repo_option(args: list[str]) -> tuple[str, list[str]]:
@@ -13,6 +17,23 @@ def _repo_option(args: list[str]) -> tuple[str, list[str]]:
     if args and args[0].startswith("--repo="):
         return args[0].split("=", 1)[1], args[1:]
     return ".", args
+
+
+_READ_ALL_TAGS_FIRST = {"show": True, "history": True, "lineage": True, "card": True, "impact": False}  # -> details
+
+
+def _start_tags(args: list[str]) -> StartedTags | None:
+    """For a command that first reads every tag, start git's for-each-ref now: it runs while Typer imports."""
+    from dvc_trail import argscan
+
+    repo, word = argscan.command_of(args)
+    if word not in _READ_ALL_TAGS_FIRST or "--help" in args:
+        return None
+    from pathlib import Path
+
+    from dvc_trail.git import start_tags
+
+    return start_tags(Path(repo), _READ_ALL_TAGS_FIRST[word])
 
 
 def _fast_metrics(args: list[str]) -> tuple[str, str] | None:
@@ -43,9 +64,10 @@ def main() -> None:
         _metrics_json(*metrics)
         return
     if fast is None:
+        started = _start_tags(sys.argv[1:])
         from dvc_trail.cli import main as typer_main
 
-        typer_main()
+        typer_main(started)
         return
     from dvc_trail import plain
     from dvc_trail.edge import ErrorEdge

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dvc_trail import tags, versions
 from dvc_trail.errors import NotFound, TrailError, UsageError
-from dvc_trail.git import Git, NewTag
+from dvc_trail.git import Git, NewTag, StartedTags
 from dvc_trail.registry import (
     EVENT_NAME,
     PRIORITY,
@@ -44,21 +44,26 @@ class Snapshot(NamedTuple):
 class Project:
     """Registry queries and writes on one repository. Reads never check out and never import DVC."""
 
-    def __init__(self, git: Git, details: bool = True) -> None:
-        """`details=False`: events carry no tagger or message (for ls and impact, which never show them)."""
+    def __init__(self, git: Git, details: bool = True, started: StartedTags | None = None) -> None:
+        """`details=False`: events carry no tagger or message (for ls and impact, which never show them).
+
+        `started`: the tags of this repository, already being read (see `git.start_tags`).
+        """
         self.git = git
         self.details = details
         self.tag_names: set[str] = set()
+        self.started = started
 
     @classmethod
-    def open(cls, path: Path | str = ".", details: bool = True) -> Project:
+    def open(cls, path: Path | str = ".", details: bool = True, started: StartedTags | None = None) -> Project:
         """The registry of the repository containing PATH."""
-        return cls(Git.discover(path), details)
+        return cls(Git.discover(path), details, started if started and started.path == Path(path) else None)
 
     @cached_property
     def state(self) -> RegistryState:
         """The registry state from every tag (read once, with one for-each-ref)."""
-        records, names = self.git.tags(self.details)
+        started, self.started = self.started, None
+        records, names = self.git.tags(self.details, started=started)
         self.tag_names = set(names)
         return build_state(records, names)
 

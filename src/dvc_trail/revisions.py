@@ -65,6 +65,7 @@ class RevisionData:
     dvcfile_texts: dict[str, bytes] = field(default_factory=dict)  # `.dvc` files (dvc add, dvc import)
     unreadable: list[Unreadable] = field(default_factory=list)
     declared: dict[str, list[str]] = field(default_factory=dict)  # dvc.yaml -> the metrics files it declares
+    other: dict[str, bytes] = field(default_factory=dict)  # files asked for by `read(also=...)`, where present
 
     @cached_property
     def dvcyamls(self) -> dict[str, Any]:
@@ -154,14 +155,21 @@ class RevisionReader:
         return LocalCache(self.git.root)
 
     def read(
-        self, revisions: list[Revision], params: bool = True, fetch: bool = False, metrics: bool = True
+        self,
+        revisions: list[Revision],
+        params: bool = True,
+        fetch: bool = False,
+        metrics: bool = True,
+        also: tuple[str, ...] = (),
     ) -> list[RevisionData]:
         """Each revision's data, in order; declared files it could not read are in `RevisionData.unreadable`.
+
+        `also`: more files to read at each revision in the same git batch (into `RevisionData.other`).
 
         `fetch`: download just the missing objects from the default DVC remote (through DVC), then read again
         (twice at most: a folder's manifest first, then the file inside it).
         """
-        results = self._read(revisions, params, metrics)
+        results = self._read(revisions, params, metrics, also)
         absent: set[str] = set()
         for _ in range(2 if fetch else 0):
             missing = sorted({u.md5 for data in results for u in data.unreadable} - absent)
@@ -170,21 +178,24 @@ class RevisionReader:
             from dvc_trail import dvc  # only here: reads never import DVC
 
             absent.update(dvc.fetch_objects(self.git.root, missing))
-            results = self._read(revisions, params, metrics)
+            results = self._read(revisions, params, metrics, also)
         for data in results if fetch else []:
             data.unreadable = [replace(u, fetched=True) for u in data.unreadable]
         return results
 
-    def _read(self, revisions: list[Revision], params: bool, metrics: bool) -> list[RevisionData]:
+    def _read(
+        self, revisions: list[Revision], params: bool, metrics: bool, also: tuple[str, ...]
+    ) -> list[RevisionData]:
         found = self._dvc_files(revisions)
         known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         # metrics files already known to be declared are read with the DVC files: one cat-file batch, not two
         early = {r: [m for ms in known.get(r.commit or "", {}).values() for m in ms] for r in revisions}
-        first = self._blobs({r: [*found[r], *early[r]] for r in revisions})
+        first = self._blobs({r: [*found[r], *early[r], *also] for r in revisions})
         parsed = []
         declared: dict[tuple[str, bytes], list[str]] = {}  # dvc.yaml rarely changes: one look per text
         for r in revisions:
             data = RevisionData(r, {}, {}, {}, {})
+            data.other = {p: raw for p in also if (raw := first[r][p]) is not None}
             for p in found[r]:
                 raw, name = first[r][p], posixpath.basename(p)
                 if raw is None:

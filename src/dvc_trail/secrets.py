@@ -38,20 +38,21 @@ _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN
 
 _KEYS = "|".join(re.escape(k) for k in sorted({*CREDENTIAL_KEYS, *_MASK_ONLY}, key=len, reverse=True))
 _KEY_ROOTS = ("key", "secret", "token", "pass", "signature", "credential", "connection_string")  # in every key
-_SECRET_RE = re.compile(rf"(?i)\b((?:aws_|bearer_)?(?:{_KEYS}))(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)")
-_URL_USERINFO_RE = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@")
-_CONFIG_LINE = re.compile(r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$")
-_SECTION = re.compile(r"^\s*\[+\s*'?([^\]']*)'?\s*\]+\s*$")
-_URL_PASSWORD = re.compile(r"://[^/@\s]*:[^/@\s]+@")
+# patterns compiled on first use (re caches them): most output never needs one, and `trail ls` starts faster
+_SECRET_RE = rf"(?i)\b((?:aws_|bearer_)?(?:{_KEYS}))(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)"
+_URL_USERINFO_RE = r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"
+_CONFIG_LINE = r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$"
+_SECTION = r"^\s*\[+\s*'?([^\]']*)'?\s*\]+\s*$"
+_URL_USER_AND_KEY = r"://[^/@\s]*:[^/@\s]+@"
 
 
 def mask_secrets(text: str) -> str:
     """The text with credentials hidden: `key=value` secrets, `user:password@` in URLs, secret env values."""
     lower = text.lower()
     if any(root in lower for root in _KEY_ROOTS):  # a cheap scan first: most text holds no key name at all
-        text = _SECRET_RE.sub(r"\1\2***", text)
+        text = re.sub(_SECRET_RE, r"\1\2***", text)
     if "@" in text and "://" in text:
-        text = _URL_USERINFO_RE.sub(r"\1***@", text)
+        text = re.sub(_URL_USERINFO_RE, r"\1***@", text)
     for var in _SECRET_ENV:
         value = os.environ.get(var, "")
         if len(value) >= 8:
@@ -64,11 +65,11 @@ def secrets_in_config(text: str) -> list[str]:
     found, section = [], ""
     keys = set(CREDENTIAL_KEYS)
     for line in text.splitlines():
-        if match := _SECTION.match(line):
+        if match := re.match(_SECTION, line):
             section = match[1].strip()
-        elif (match := _CONFIG_LINE.match(line)) and match[1].lower() in keys:
+        elif (match := re.match(_CONFIG_LINE, line)) and match[1].lower() in keys:
             found.append(f"{section}.{match[1]}")
-        elif match and match[1].lower() == "url" and _URL_PASSWORD.search(match[2]):
+        elif match and match[1].lower() == "url" and re.search(_URL_USER_AND_KEY, match[2]):
             found.append(f"{section}.url (password in the URL)")
     return found
 
@@ -124,7 +125,7 @@ def remotes_for_untrusted(
         if mine and (moved or "url" not in mine):
             mine = {key: value for key, value in mine.items() if key not in _AUTH_KEYS}
             if "url" in mine and "url" not in theirs:
-                mine["url"] = _URL_USERINFO_RE.sub(r"\1", str(mine["url"]))
+                mine["url"] = re.sub(_URL_USERINFO_RE, r"\1", str(mine["url"]))
         merged[name] = {**mine, **theirs}
     for name, entry in (local or {}).items():
         merged.setdefault(name, {}).update(entry)

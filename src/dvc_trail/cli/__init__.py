@@ -5,7 +5,10 @@ Each submodule registers its commands on the one app; the import order is the or
 
 from __future__ import annotations
 
-from dvc_trail.cli.app import app
+import sys
+
+from dvc_trail.cli.app import app, app_for
+from dvc_trail.git import StartedTags
 
 # isort: off
 from dvc_trail.cli import registry, quality, lineage, tour, site, share
@@ -14,6 +17,10 @@ from dvc_trail.cli import registry, quality, lineage, tour, site, share
 __all__ = ["app", "main", "registry", "quality", "lineage", "tour", "site", "share"]
 
 
-def main() -> None:
-    """Run the command line (everything but the fast `trail ls`)."""
-    app(prog_name="trail")
+def main(started: StartedTags | None = None) -> None:
+    """Run the command line (everything but the fast `trail ls`); `started`: the tags, already being read."""
+    try:
+        app_for(sys.argv[1:])(prog_name="trail", obj=started)
+    finally:
+        if started is not None:
+            started.process.close()  # unused (an error came first): stop git

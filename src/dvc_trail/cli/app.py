@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from dvc_trail import argscan
 from dvc_trail.edge import ErrorEdge
+from dvc_trail.git import StartedTags
 
 if TYPE_CHECKING:
     from dvc_trail.project import Project
@@ -45,12 +48,13 @@ class Settings:
     repo: Path = Path(".")
     verbose: bool = False
     quiet: bool = False
+    started: StartedTags | None = None  # the tags, already being read when the command reads them first
 
     def project(self, details: bool = True) -> Project:
         """The registry of the repository given by `-C` (default: the current directory)."""
         from dvc_trail.project import Project
 
-        return Project.open(self.repo, details)
+        return Project.open(self.repo, details, self.started)
 
 
 @app.callback()
@@ -60,8 +64,8 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", help="Show tracebacks on errors.")] = False,
     quiet: Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars on stderr.")] = False,
 ) -> None:
-    """Keep the global options in `ctx.obj` for the command that runs next."""
-    ctx.obj = Settings(repo, verbose, quiet)
+    """Keep the global options in `ctx.obj` for the command that runs next (with the tags read so far, if any)."""
+    ctx.obj = Settings(repo, verbose, quiet, ctx.obj if isinstance(ctx.obj, StartedTags) else None)
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,6 +84,26 @@ def command(name: str | None = None) -> Callable[[F], F]:
         return fn
 
     return register
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command `args` invoke: Typer then builds one command's parser, not all of them.
+
+    Anything else (no command, `--help`, an unknown word or option before the command) gets the whole app,
+    so help and usage errors stay Typer's own.
+    """
+    name = argscan.command_of(args)[1]
+    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    if not chosen:
+        return app
+    single = copy.copy(app)
+    single.registered_commands = chosen
+    return single
+
+
+def _command_name(info: Any) -> str:
+    """The name a command is invoked by: its explicit name, else its function's name (as Typer derives it)."""
+    return info.name or info.callback.__name__.lower().replace("_", "-")
 
 
 def settings(ctx: typer.Context) -> Settings:
