@@ -19,7 +19,7 @@ def _repo_option(args: list[str]) -> tuple[str, list[str]]:
     return ".", args
 
 
-_READ_ALL_TAGS_FIRST = {"show": True, "history": True, "lineage": True, "card": True, "impact": False}  # -> details
+_READ_ALL_TAGS_FIRST = {"show": True, "history": True, "lineage": True, "card": True, "impact": False, "site": True}
 
 
 def _start_tags(args: list[str]) -> StartedTags | None:
