@@ -190,17 +190,12 @@ class ArtifactState:
     def stage_holders(self) -> dict[str, VersionState]:
         """Which version holds each stage now: the newest active assignment wins."""
         if self._holders is None:
-            self._holders = self._stage_holders()
+            by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.authoring_event.timestamp)
+            pairs = [(v, s) for v in by_time[::-1] for s in v.active_stages()]
+            self._holders = {}
+            for version, stage in sorted(pairs, key=lambda p: p[0].stage_assigned_at(p[1]))[::-1]:
+                self._holders.setdefault(stage, version)
         return dict(self._holders)
-
-    def _stage_holders(self) -> dict[str, VersionState]:
-        by_time = sorted((v for v in self.versions if v.is_active), key=lambda v: v.authoring_event.timestamp)[::-1]
-        pairs = [(v, s) for v in by_time for s in v.active_stages()]
-        pairs = sorted(pairs, key=lambda p: p[0].stage_assigned_at(p[1]))[::-1]
-        holders: dict[str, VersionState] = {}
-        for version, stage in pairs:
-            holders.setdefault(stage, version)
-        return holders
 
     def stages_of(self, version: VersionState) -> list[str]:
         """The stages a version holds now, sorted."""
@@ -250,7 +245,7 @@ def _tz(offset: str) -> timezone:
 
 def iso_dates(events: list[Event]) -> list[str]:
     """Each event's `created_at.isoformat()`, made in one pass (a registry's history has thousands)."""
-    from datetime import datetime
+    from datetime import datetime  # here: `trail ls` prints no dates
 
     return [datetime.fromtimestamp(e.timestamp, _TZ.get(e.tz_offset) or _tz(e.tz_offset)).isoformat() for e in events]
 
