@@ -63,6 +63,13 @@ def test_other_benchmarks_quick_runs(script: str, expected: str) -> None:
     assert expected in proc.stdout
 
 
+def test_the_comparison_with_another_revision_quick_runs() -> None:
+    args = [sys.executable, str(BENCH / "vs_revision.py"), str(BIN / "trail"), "--quick"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "trail impact src/prepare.py --json (first run)" in proc.stdout
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_trail_ls_and_history_equal_gto(tmp_path: Path, seed: int) -> None:
     repo = generate_mod.generate(tmp_path / "repo", 20, 60, seed, 3)
