@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import diff
 from dvc_trail.registry import Action
 from dvc_trail.shorthand import short
 from dvc_trail.site import charts, model, paths, rows
@@ -55,43 +54,6 @@ def _when(stamp: str | None) -> Any:
     return Markup('<time datetime="{0}">{1}</time>').format(stamp, stamp[:16].replace("T", " "))
 
 
-def _value(value: Any) -> str:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return diff.format_number(value)
-    return "-" if value is None else str(value)
-
-
-def _plain(value: Any) -> str:
-    if isinstance(value, list):
-        return ", ".join(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    return "" if value is None else str(value)
-
-
-def _metric(row: dict[str, Any], key: str) -> Any:
-    path, _, name = key.partition(":")
-    return row["metrics"].get(path, {}).get(name)
-
-
-def _ref_page(ref: str) -> str:
-    name, _, version = ref.rpartition("@")
-    return paths.version_page(name, version)
-
-
-def _change_text(c: dict[str, Any]) -> str:
-    kind, stage = c["kind"], c["stage"]
-    if kind == "stage":
-        return f"stage {stage} {'added' if c['new'] else 'removed'}"
-    if kind == "cmd":
-        return f"stage {stage}: command {_plain(c['old'])} -> {_plain(c['new'])}"
-    if kind == "param":
-        return f"stage {stage}: param {c['path']} {_plain(c['old'])} -> {_plain(c['new'])}"
-    old = ", ".join(c.get("old_versions") or []) or short(c["old"] or "none")
-    new = ", ".join(c.get("new_versions") or []) or short(c["new"] or "none")
-    return f"stage {stage}: {'input' if kind == 'dep' else 'output'} {c['path']} {old} -> {new}"
-
-
 class Pages:
     """The Jinja2 environment and one method per page kind."""
 
@@ -128,16 +90,8 @@ class Pages:
             artifact_page=paths.artifact_page,
             version_page=paths.version_page,
             artifact_api=paths.artifact_api,
-            version_api=paths.version_api,
-            ref_page=_ref_page,
-            fmt=diff.format_number,
-            change=diff.format_change,
-            plain=_plain,
-            metric=_metric,
-            change_text=_change_text,
+            plain=rows.plain,
             when=_when,
-            value=_value,
-            commit=self._commit,
             repo_url=repo_url,
             site_title=options.title,
             script_hash=None,
@@ -145,14 +99,6 @@ class Pages:
         self.clone_url = clone_url or repo_url
         base = options.base_url.rstrip("/") if options.base_url else None
         self.registry_url = base
-
-    def _commit(self, sha: str) -> Any:
-        """A short commit id, linked to the repository's web page when there is one."""
-        from markupsafe import Markup
-
-        if self.repo_url:
-            return Markup('<a href="{0}/commit/{1}"><code>{2}</code></a>').format(self.repo_url, sha, short(sha))
-        return Markup('<code title="{0}">{1}</code>').format(sha, short(sha))
 
     def salt(self) -> str:
         """A digest of the templates and options: any change re-renders every page."""
