@@ -46,12 +46,6 @@ def origin_url(git: Git) -> str | None:
     return None
 
 
-def repo_url_from(git: Git) -> str | None:
-    """The web page of the `origin` remote when it is on GitHub or GitLab."""
-    url = origin_url(git)
-    return web_url(url) if url else None
-
-
 def tracked_remote(git: Git) -> dict[str, str] | None:
     """The default DVC remote's name and URL as committed in `.dvc/config` at HEAD (None when there is none)."""
     try:
