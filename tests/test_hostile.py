@@ -175,13 +175,18 @@ def http_server() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
         server.server_close()
 
 
+def store_user_credentials(tmp_path: Path, server: str) -> None:
+    """The user's own remote `corp` at `server`/corp, with Basic-auth credentials in DVC's global config."""
+    (tmp_path / "dvc-global" / "config").write_text(
+        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
+    )
+
+
 def test_stored_credentials_never_reach_a_remote_the_repository_defines(
     tmp_path: Path, victim: Path, http_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server, seen = http_server
-    (tmp_path / "dvc-global" / "config").write_text(
-        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
-    )
+    store_user_credentials(tmp_path, server)
     data = b"weights"
     evil = hostile_repo(
         tmp_path,
@@ -217,9 +222,7 @@ def test_work_tree_commands_send_no_credentials_to_a_redefined_remote(
 ) -> None:
     """`verify`, `publish` and `doctor` in a clone whose `.dvc/config` moves the user's remote: no credential."""
     server, seen = http_server
-    (tmp_path / "dvc-global" / "config").write_text(
-        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
-    )
+    store_user_credentials(tmp_path, server)
     data = b"weights"
     redefine = f"[core]\n    remote = corp\n['remote \"corp\"']\n    url = {server}/attacker\n"
     evil = hostile_repo(tmp_path, "model.bin", md5(data), len(data), redefine)
@@ -628,9 +631,7 @@ def test_a_committed_config_local_is_not_the_users(
     tmp_path: Path, victim: Path, http_server: tuple[str, list], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server, seen = http_server
-    (tmp_path / "dvc-global" / "config").write_text(
-        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
-    )
+    store_user_credentials(tmp_path, server)
     evil = hostile_repo(tmp_path, "model.bin", md5(b"w"), 1, "[core]\n    remote = corp\n")
     (evil / ".dvc" / "config.local").write_text(f"['remote \"corp\"']\n    url = {server}/attacker\n")
     git(evil, "add", "--force", ".dvc/config.local")  # a clone checks it out like any tracked file
