@@ -79,6 +79,28 @@ def commit_all(cwd: Path, message: str) -> str:
     return git(cwd, "rev-parse", "HEAD").strip()
 
 
+def register_added_file_and_subfolder_artifacts(example_repo: Path) -> None:
+    """Register `labels` (a `dvc add`ed file) and `team/nlp:tagger` (declared in a subfolder's dvc.yaml)."""
+    import yaml
+
+    (example_repo / "raw").mkdir()
+    (example_repo / "raw" / "labels.csv").write_text("a,b\n1,2\n")
+    dvc(example_repo, "add", "raw/labels.csv")
+    sub = example_repo / "team" / "nlp"
+    sub.mkdir(parents=True)
+    (sub / "dvc.yaml").write_text("artifacts:\n  tagger:\n    path: model.bin\n    type: model\n")
+    (sub / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  fit:\n    cmd: echo\n    outs:\n    - path: model.bin\n"
+        "      hash: md5\n      md5: 0123456789abcdef0123456789abcdef\n      size: 3\n"
+    )
+    spec = yaml.safe_load((example_repo / "dvc.yaml").read_text())
+    spec["artifacts"]["labels"] = {"path": "raw/labels.csv", "type": "data"}
+    (example_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    commit_all(example_repo, "more artifacts")
+    trail(example_repo, "register", "labels")
+    trail(example_repo, "register", "team/nlp:tagger")
+
+
 def refs_snapshot(repo: Path) -> str:
     """Every ref and the work tree status: what a failed command must leave unchanged."""
     return git(repo, "for-each-ref", "--format=%(refname) %(objectname)") + git(repo, "status", "--porcelain")

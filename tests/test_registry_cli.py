@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import commit_all, git, gto, refs_snapshot, run, trail
+from tests.conftest import commit_all, git, gto, refs_snapshot, register_added_file_and_subfolder_artifacts, run, trail
 
 
 def tag_message(repo: Path, tag: str) -> str:
@@ -115,24 +115,7 @@ def test_show_gives_hash_metadata_metrics_and_params(example_repo: Path) -> None
 
 
 def test_dvc_add_files_and_subfolder_projects(example_repo: Path) -> None:
-    from tests.conftest import dvc
-
-    (example_repo / "raw").mkdir()
-    (example_repo / "raw" / "labels.csv").write_text("a,b\n1,2\n")
-    dvc(example_repo, "add", "raw/labels.csv")
-    sub = example_repo / "team" / "nlp"
-    sub.mkdir(parents=True)
-    (sub / "dvc.yaml").write_text("artifacts:\n  tagger:\n    path: model.bin\n    type: model\n")
-    (sub / "dvc.lock").write_text(
-        "schema: '2.0'\nstages:\n  fit:\n    cmd: echo\n    outs:\n    - path: model.bin\n"
-        "      hash: md5\n      md5: 0123456789abcdef0123456789abcdef\n      size: 3\n"
-    )
-    spec = yaml.safe_load((example_repo / "dvc.yaml").read_text())
-    spec["artifacts"]["labels"] = {"path": "raw/labels.csv", "type": "data"}
-    (example_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    commit_all(example_repo, "more artifacts")
-    trail(example_repo, "register", "labels")
-    trail(example_repo, "register", "team/nlp:tagger")
+    register_added_file_and_subfolder_artifacts(example_repo)
     assert "team/nlp=tagger@v0.0.1" in git(example_repo, "tag", "-l")
     info = json.loads(trail(example_repo, "show", "team/nlp:tagger", "--json").stdout)
     assert info["hash"]["md5"] == "0123456789abcdef0123456789abcdef" and info["path"] == "team/nlp/model.bin"

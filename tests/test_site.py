@@ -7,13 +7,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-import yaml
 
 from dvc_trail.dvcfiles import load_yaml
 from dvc_trail.lineage import parse_lock
 from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
-from tests.conftest import ROOT, commit_all, git, gto, trail
+from tests.conftest import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail
 from tests.sitehelpers import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
 from tests.test_layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
 
@@ -186,24 +185,7 @@ def test_serve_previews_on_loopback(example_repo: Path, tmp_path: Path) -> None:
 
 
 def test_folder_names_and_dvc_add_artifacts(example_repo: Path, tmp_path: Path) -> None:
-    from tests.conftest import dvc
-
-    (example_repo / "raw").mkdir()
-    (example_repo / "raw" / "labels.csv").write_text("a,b\n1,2\n")
-    dvc(example_repo, "add", "raw/labels.csv")
-    sub = example_repo / "team" / "nlp"
-    sub.mkdir(parents=True)
-    (sub / "dvc.yaml").write_text("artifacts:\n  tagger:\n    path: model.bin\n    type: model\n")
-    (sub / "dvc.lock").write_text(
-        "schema: '2.0'\nstages:\n  fit:\n    cmd: echo\n    outs:\n    - path: model.bin\n"
-        "      hash: md5\n      md5: 0123456789abcdef0123456789abcdef\n      size: 3\n"
-    )
-    spec = yaml.safe_load((example_repo / "dvc.yaml").read_text())
-    spec["artifacts"]["labels"] = {"path": "raw/labels.csv", "type": "data"}
-    (example_repo / "dvc.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    commit_all(example_repo, "more artifacts")
-    trail(example_repo, "register", "labels")
-    trail(example_repo, "register", "team/nlp:tagger")
+    register_added_file_and_subfolder_artifacts(example_repo)
     trail(example_repo, "assign", "team/nlp:tagger@v0.0.1", "prod")
     out = tmp_path / "site"
     build(example_repo, out)
