@@ -20,14 +20,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_get import build as build_example
 from common import TRAIL, Report, machine, run, write_section
 from generate import generate
 
 
 def timed(cmd: list[str], cwd: Path, cold: bool) -> tuple[float, float]:
-    """Wall and CPU seconds of one run (`cold`: without the .git/trail cache)."""
+    """Wall and CPU seconds of one run (`cold`: without the .git/trail cache, and without a site folder)."""
     if cold:
         shutil.rmtree(cwd / ".git" / "trail", ignore_errors=True)
+        shutil.rmtree(cwd / "site-out", ignore_errors=True)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     run(cmd, cwd)
@@ -50,6 +52,7 @@ def main() -> None:
         "registry": (1_000 // scale, 7_500 // scale, 10),
         "metrics": (1_000 // scale, 7_500 // scale, 6),
         "lineage": (1_000 // scale, 15_000 // scale, 10),
+        "site": (1_000 // scale, 7_500 // scale, 20),
     }
     commands = [
         ("registry", ["ls", "--json"], False),
@@ -59,6 +62,10 @@ def main() -> None:
         ("metrics", ["metrics", "model-00", "--json"], False),
         ("lineage", ["impact", "src/prepare.py", "--json"], True),
         ("lineage", ["impact", "src/prepare.py", "--json"], False),
+        ("site", ["site", "-o", "site-out"], True),
+        ("site", ["site", "-o", "site-out"], False),  # a rebuild of the folder the same version made
+        ("example", ["get", "iris-model", "--repo", ".", "-o", "../get-model-{label}.pkl", "--force"], False),
+        ("example", ["get", "iris-data", "--repo", ".", "-o", "../get-data-{label}", "--force"], False),
     ]
     report = Report(["command", "repository", args.label, "this checkout", "change (wall)", "change (CPU)"])
     with tempfile.TemporaryDirectory(prefix="trail-vs-") as tmp:
@@ -68,17 +75,23 @@ def main() -> None:
             other = Path(tmp) / f"{name}-other"
             shutil.copytree(mine, other, symlinks=True)
             made[name] = (mine, other, f"{commits:,} commits, {tags:,} tags")
+        mine, other = Path(tmp) / "example", Path(tmp) / "example-other"
+        build_example(mine)  # the example project, reproduced, registered, pushed to its local remote
+        shutil.copytree(mine, other, symlinks=True)
+        made["example"] = (mine, other, "the example project, local remote")
         for name, cmd, cold in commands:
             mine, other, what = made[name]
             results: dict[str, list[tuple[float, float]]] = {"mine": [], "other": []}
             for i in range(runs):
                 order = [("mine", TRAIL, mine), ("other", args.other, other)]
                 for label, trail, repo in order if i % 2 else order[::-1]:
-                    results[label].append(timed([trail, *cmd], repo, cold))
+                    argv = [arg.replace("{label}", label) for arg in cmd]
+                    results[label].append(timed([trail, *argv], repo, cold))
             wall = {k: statistics.median(w for w, _ in v) for k, v in results.items()}
             cpu = {k: statistics.median(c for _, c in v) for k, v in results.items()}
+            first = " (cold: no cache, no folder)" if name == "site" else " (first run)"
             report.add(
-                f"trail {' '.join(cmd)}" + (" (first run)" if cold else ""),
+                f"trail {' '.join(cmd)}".replace("-{label}", "") + (first if cold else ""),
                 what,
                 f"{wall['other'] * 1000:,.0f} ms (CPU {cpu['other'] * 1000:,.0f})",
                 f"{wall['mine'] * 1000:,.0f} ms (CPU {cpu['mine'] * 1000:,.0f})",
