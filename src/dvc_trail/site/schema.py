@@ -1,0 +1,66 @@
+"""The site's JSON API schema (`schema.json`, shipped with trail and published as `api/v1/schema.json`).
+
+`trail get --registry` checks every file it reads against its own copy, never the site's, with `jsonschema`
+(imported only on that path). An error names the JSON path and the rule, never the value the site sent.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from dvc_trail.errors import TrailError
+from dvc_trail.secrets import mask_secrets
+
+KINDS = ("registry", "artifact", "version_file")
+MAX_PATH = 120  # characters of the JSON path an error shows
+
+
+def published() -> bytes:
+    """The schema's bytes, as the site publishes them."""
+    return resources.files("dvc_trail.site").joinpath("schema.json").read_bytes()
+
+
+@functools.cache
+def _validator(kind: str) -> Any:
+    from jsonschema import Draft202012Validator, validators
+
+    schema = json.loads(published())
+    schema.pop("anyOf")
+    # JSON Schema counts 5.0 as an integer; a size or a count here is an int and nothing else (bool is not one)
+    checker = Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    strict = validators.extend(Draft202012Validator, type_checker=checker)
+    return strict({**schema, "$ref": f"#/$defs/{kind}"})
+
+
+def _rule(error: Any) -> str:
+    """What the failed rule asks for, from the schema alone (the site's value is never shown)."""
+    rule, want = error.validator, error.validator_value
+    if rule == "type":
+        return f"not of type {want if isinstance(want, str) else ' or '.join(want)}"
+    if rule == "required":
+        missing = [k for k in want if isinstance(error.instance, dict) and k not in error.instance]
+        return f"missing `{missing[0] if missing else want[0]}`"
+    if rule in ("minimum", "maximum", "minLength", "maxLength"):
+        return f"breaks {rule} {want}"
+    if rule in ("pattern", "propertyNames", "anyOf"):
+        return "not a valid value here"
+    return f"breaks `{rule}`"
+
+
+def check(doc: Any, kind: str, where: str) -> Any:
+    """`doc` itself when it matches the schema's `kind`; else a TrailError naming the JSON path and the rule."""
+    from jsonschema.exceptions import best_match
+
+    try:
+        error = best_match(_validator(kind).iter_errors(doc))
+    except RecursionError:  # a document nested deep enough for the validator's own recursion
+        raise TrailError(f"malformed registry file {where}: nested too deeply") from None
+    if error is None:
+        return doc
+    path = error.json_path if len(error.json_path) <= MAX_PATH else error.json_path[:MAX_PATH] + "..."
+    raise TrailError(mask_secrets(f"malformed registry file {where}: {path}: {_rule(error)}"))
