@@ -51,6 +51,7 @@ def resolve_data(
     ref: str, registry: str, timeout: float | None = None
 ) -> tuple[Resolved, DataRef, dict[str, str] | None]:
     """What a reference names in the registry site, the data address it records, and its DVC remote."""
+    reading.check_timeout(timeout)
     parsed = parse_ref(ref)
     where = paths.artifact_api(parsed.name)
     artifact = read_json(registry, where, "artifact", timeout)

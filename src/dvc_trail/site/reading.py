@@ -2,7 +2,7 @@
 
 Over http(s) each read has a total deadline, `timeout` seconds plus one second per MiB the server declares
 (`Content-Length`; at most the JSON bound), so a server that trickles a byte now and then cannot hold the
-reader: the read runs in a worker thread that is abandoned, its sockets shut, when the deadline passes.
+reader: the read runs in a worker thread whose sockets (TLS handshake included) are shut at the deadline.
 Redirects stay on the same scheme, host and port; a compressed body and a declared length over the bound are
 refused before the body is read. From a folder, only a regular file that is not a link is read.
 """
@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,10 @@ MAX_JSON = 32 << 20
 DEFAULT_TIMEOUT = 60.0  # seconds for each file of the site, plus one per MiB it declares
 MIN_RATE = 1 << 20  # bytes per second a large file must at least average
 READ_TIMEOUT = 30.0  # seconds one socket read may wait (the total deadline still applies)
+
+
+# what a server can make urllib raise: no answer, a broken status line or header, a body cut short
+_BROKEN = (urllib.error.URLError, OSError, http.client.HTTPException)
 
 
 class Expired(TrailError):
@@ -124,9 +130,13 @@ def _opener(watch: _Watch, where: str) -> urllib.request.OpenerDirector:
             watch.add(self.sock)
 
     class Tls(http.client.HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
+        def connect(self) -> None:  # HTTPSConnection.connect, with the socket watched before the handshake
+            http.client.HTTPConnection.connect(self)
+            host = self._tunnel_host or self.host  # type: ignore[attr-defined]
+            context = self._context  # type: ignore[attr-defined]
+            self.sock = context.wrap_socket(self.sock, server_hostname=host, do_handshake_on_connect=False)
             watch.add(self.sock)
+            self.sock.do_handshake()
 
     class PlainHandler(urllib.request.HTTPHandler):
         def http_open(self, req: urllib.request.Request) -> Any:
@@ -169,29 +179,26 @@ def _fetch(url: str, where: str, watch: _Watch) -> bytes:
         if err.code == 404:
             raise NotFound(f"not in the registry: {where}") from None
         raise TrailError(f"cannot read {where}: HTTP {err.code}") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as err:
+    except _BROKEN as err:
         raise TrailError(f"cannot read {where}: {getattr(err, 'reason', err)}") from None
 
 
 def _read_url(url: str, where: str, seconds: float) -> bytes:
-    """The body of one http(s) GET within the deadline; an `Expired` error naming the URL and `--timeout`."""
+    """The body of one http(s) GET within the deadline; an `Expired` error naming the URL and `--timeout`.
+
+    The read runs in a worker thread; at the deadline its sockets are shut, so it ends at once.
+    """
     watch = _Watch(seconds)
-    result: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            result["data"] = _fetch(url, where, watch)
-        except BaseException as err:  # handed to the caller's thread
-            result["error"] = err
-
-    worker = threading.Thread(target=work, name="trail-registry-read", daemon=True)
-    worker.start()
-    while worker.is_alive() and (left := watch.left()) > 0:
-        worker.join(left)
-    if worker.is_alive() or watch.expired:
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trail-registry-read")
+    try:
+        future = pool.submit(_fetch, url, where, watch)
+        while (left := watch.left()) > 0:  # the deadline grows once the headers declare the size
+            try:
+                return future.result(timeout=left)
+            except FutureTimeout:
+                continue
         watch.expire()
         limit = f"{watch.seconds:g} s" + (f" + {watch.extra:.0f} s for its size" if watch.extra >= 1 else "")
         raise Expired(f"reading {where} took longer than {limit}: refused (raise the limit with --timeout SECONDS)")
-    if "error" in result:
-        raise result["error"]
-    return result["data"]
+    finally:
+        pool.shutdown(wait=False)

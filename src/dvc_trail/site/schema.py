@@ -37,19 +37,32 @@ def _validator(kind: str) -> Any:
     return strict({**schema, "$ref": f"#/$defs/{kind}"})
 
 
+_WORDS = {"size": "a non-negative integer", "version": "a version (vX.Y.Z)", "stage": "a stage name", "null": "null"}
+
+
+def _expected(subschema: Any) -> str:
+    """A schema alternative in words: a definition's name, or its type."""
+    if isinstance(subschema, dict):
+        name = str(subschema.get("$ref", "")).rpartition("/")[2] or str(subschema.get("type", ""))
+        return _WORDS.get(name, name or "a valid value")
+    return "a valid value"
+
+
 def _rule(error: Any) -> str:
     """What the failed rule asks for, from the schema alone (the site's value is never shown)."""
     rule, want = error.validator, error.validator_value
     if rule == "type":
         return f"not of type {want if isinstance(want, str) else ' or '.join(want)}"
+    if rule == "anyOf":
+        return "expected " + " or ".join(_expected(sub) for sub in want)
     if rule == "required":
         missing = [k for k in want if isinstance(error.instance, dict) and k not in error.instance]
         return f"missing `{missing[0] if missing else want[0]}`"
-    if rule in ("minimum", "maximum", "minLength", "maxLength"):
-        return f"breaks {rule} {want}"
-    if rule in ("pattern", "propertyNames", "anyOf"):
-        return "not a valid value here"
-    return f"breaks `{rule}`"
+    if rule in ("minimum", "maximum"):
+        return f"must be {'>=' if rule == 'minimum' else '<='} {want}"
+    if rule in ("minLength", "maxLength"):
+        return f"must be {'at least' if rule == 'minLength' else 'at most'} {want} characters"
+    return f"not in the expected form (`{rule}`)"
 
 
 def check(doc: Any, kind: str, where: str) -> Any:
