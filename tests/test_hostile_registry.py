@@ -200,6 +200,7 @@ def test_mistyped_site_fields_are_refused(tmp_path: Path, user: Path) -> None:
         ({"latest": "../../../../etc/passwd"}, "$.latest"),
         ({"versions": [{"version": ["v1.0.0"]}]}, "$.versions[0].version"),
         ({"stages": {"prod": {"x": 1}}}, "$.stages.prod"),
+        ({"versions": [{"version": "v1.0.0"}] * 100_001}, "$.versions: more than 100000 entries"),  # before items
     ]
     for change, path in artifact_cases:
         artifact.write_text(json.dumps({**good_artifact, **change}))
@@ -224,6 +225,9 @@ def test_mistyped_site_fields_are_refused(tmp_path: Path, user: Path) -> None:
         with pytest.raises(TrailError, match=path.replace("$", r"\$")) as caught:
             api.resolve("model", registry=str(site))
         assert len(str(caught.value)) < 400 and "\n" not in str(caught.value)
+    version.write_text(json.dumps({**good, "version": "v0.0.1"}))  # another version's file, served for this one
+    with pytest.raises(TrailError, match="describes another version"):
+        api.resolve("model", registry=str(site))
     version.write_text(json.dumps([good]))
     with pytest.raises(TrailError, match=r"\$: not of type object"):
         api.resolve("model", registry=str(site))

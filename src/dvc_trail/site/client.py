@@ -70,6 +70,8 @@ def resolve_data(
             raise NotFound(f"{parsed.name} has no active registered version")
     where = paths.version_api(parsed.name, version)
     doc = read_json(registry, where, "version_file", timeout)
+    if (doc["name"], doc["version"]) != (parsed.name, version):  # a file copied from another artifact or version
+        raise TrailError(f"{where} describes another version: refused")
     path, digest = doc["path"], doc["hash"]
     if path is None or digest is None:
         raise TrailError(f"{parsed.name}@{version} records no {'path' if path is None else 'hash'} in {where}")
