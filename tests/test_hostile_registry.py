@@ -13,6 +13,7 @@ import http.server
 import io
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -24,7 +25,7 @@ import pytest
 from dvc_trail import api, objects
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.site import client, paths, schema
-from tests.conftest import commit_all, git, trail
+from tests.conftest import commit_all, git, run, trail
 from tests.test_hostile import (  # noqa: F401 - the fixtures `_isolated` (autouse) and `victim` apply here
     TOKEN,
     _isolated,
@@ -254,10 +255,12 @@ def test_negative_sizes_never_read_everything(tmp_path: Path, user: Path) -> Non
     oid = "0123456789abcdef0123456789abcdef"
     (store / "files" / "md5" / oid[:2]).mkdir(parents=True)
     (store / "files" / "md5" / oid[:2] / oid[2:]).symlink_to("/dev/zero")  # endless unless the size bounds it
-    for n, size in enumerate(("-2", "-1", "true", "1.5", "'10'")):
+    for n, size in enumerate(("-2", "-1", "true", "1.5", "'10'", "²", "١٢")):
         repo = hostile_repo(tmp_path, "model.bin", oid, size, local_remote(store), name=f"lock{n}")  # type: ignore[arg-type]
         line = attack(user, "get", "model", "--repo", repo.as_uri(), "-o", "m.bin", timeout=60)
         assert "refusing size" in line and "dvc.lock" in line, line
+        proc = trail(repo, "site", "-o", str(tmp_path / f"site{n}"), check=False)  # never published either
+        assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "refusing size" in proc.stderr, proc.stderr
     # a .dvc file (`dvc add`) with a negative size
     repo = tmp_path / "added"
     (repo / ".dvc").mkdir(parents=True)
@@ -369,3 +372,19 @@ def test_a_folder_site_file_must_be_a_regular_file(tmp_path: Path, user: Path) -
     started = time.monotonic()
     assert "not a regular file" in attack(user, "get", "model", "--registry", str(site), timeout=30)
     assert time.monotonic() - started < 10
+
+
+def test_jsonschema_is_imported_only_for_a_registry(tmp_path: Path) -> None:
+    site, _, _ = site_of(tmp_path)
+    repo = tmp_path / "evil"  # site_of's repository: its data is in the local store
+    out = tmp_path / "out"
+    out.mkdir()
+    for args, wanted in (
+        (["ls", "--json"], False),
+        (["get", "model", "--repo", str(repo), "-o", "a.bin"], False),
+        (["get", "model", "--registry", str(site), "-o", "b.bin", "--timeout", "5"], True),
+    ):
+        proc = run([sys.executable, "-X", "importtime", "-m", "dvc_trail", *args], out if args[0] == "get" else repo)
+        imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
+        assert ("jsonschema" in imported) is wanted, args
+    assert (out / "a.bin").read_bytes() == (out / "b.bin").read_bytes() == b"weights"
