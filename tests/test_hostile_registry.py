@@ -199,6 +199,7 @@ def test_mistyped_site_fields_are_refused(tmp_path: Path, user: Path) -> None:
         ({"versions": "v1.0.0"}, "$.versions: not of type array"),
         ({"latest": 5}, "$.latest"),
         ({"latest": "../../../../etc/passwd"}, "$.latest"),
+        ({"latest": "v1.0.0\n"}, "$.latest"),  # Python's `$` matches before a final newline: the schema's does not
         ({"versions": [{"version": ["v1.0.0"]}]}, "$.versions[0].version"),
         ({"stages": {"prod": {"x": 1}}}, "$.stages.prod"),
         ({"versions": [{"version": "v1.0.0"}] * 100_001}, "$.versions: more than 100000 entries"),  # before items
@@ -218,6 +219,7 @@ def test_mistyped_site_fields_are_refused(tmp_path: Path, user: Path) -> None:
         ({"hash": "md5"}, "$.hash"),
         ({"show": {**good["show"], "stages": 5}}, "$.show.stages"),
         ({"commit": 5}, "$.commit"),
+        ({"commit": "a" * 40 + "\n"}, "$.commit"),
         ({"remote": ["local", "/tmp"]}, "$.remote"),
         ({"path": {"a": 1}}, "$.path"),
     ]
