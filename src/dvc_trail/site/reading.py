@@ -194,11 +194,11 @@ def _read_url(url: str, where: str, seconds: float) -> bytes:
         future = pool.submit(_fetch, url, where, watch)
         while (left := watch.left()) > 0:  # the deadline grows once the headers declare the size
             try:
-                return future.result(timeout=left)
+                return future.result(timeout=min(left, 3600.0))  # a lock wait past ~2^31 s overflows
             except FutureTimeout:
                 continue
         watch.expire()
         limit = f"{watch.seconds:g} s" + (f" + {watch.extra:.0f} s for its size" if watch.extra >= 1 else "")
-        raise Expired(f"reading {where} took longer than {limit}: refused (raise the limit with --timeout SECONDS)")
+        raise Expired(f"reading {where} took longer than {limit}: refused (raise it with --timeout SECONDS, timeout=)")
     finally:
         pool.shutdown(wait=False)
