@@ -228,6 +228,9 @@ def test_mistyped_site_fields_are_refused(tmp_path: Path, user: Path) -> None:
         with pytest.raises(TrailError, match=path.replace("$", r"\$")) as caught:
             api.resolve("model", registry=str(site))
         assert len(str(caught.value)) < 400 and "\n" not in str(caught.value)
+    version.write_text(json.dumps({**good, "remote": {"name": "store\n", "url": good["remote"]["url"]}}))
+    with pytest.raises(TrailError, match="malformed DVC remote"):  # a newline into the DVC config trail writes
+        api.resolve("model", registry=str(site))
     version.write_text(json.dumps({**good, "version": "v0.0.1"}))  # another version's file, served for this one
     with pytest.raises(TrailError, match="describes another version"):
         api.resolve("model", registry=str(site))

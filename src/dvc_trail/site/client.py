@@ -31,7 +31,7 @@ from dvc_trail.site import paths, reading, schema
 if TYPE_CHECKING:
     from dvc_trail.progress import TransferProgress
 
-_REMOTE_NAME = re.compile(r"^[\w.-]{1,100}$")
+_REMOTE_NAME = re.compile(r"[\w.-]{1,100}")  # fullmatch: `$` would let a final newline into the config
 # DVC remote types a site may name (`remote://` would reach the reader's own configured remote)
 _REMOTE_SCHEMES = {"s3", "gs", "azure", "http", "https", "ssh", "webdav", "webdavs", "webhdfs", "hdfs", "oss"}
 
@@ -78,7 +78,7 @@ def resolve_data(
     check_artifact_path(path, where)
     data = DataRef(digest["md5"], "md5", path, digest.get("size"))
     remote = doc["remote"]
-    if remote is not None and (not _REMOTE_NAME.match(remote["name"]) or any(c in remote["url"] for c in "\0\r\n")):
+    if remote is not None and (not _REMOTE_NAME.fullmatch(remote["name"]) or any(c in remote["url"] for c in "\0\r\n")):
         raise TrailError(f"malformed DVC remote in {where}")
     resolved = Resolved(
         parsed.name, version, doc["commit"], list(doc["show"].get("stages") or []), path, data.md5, "md5", registry
