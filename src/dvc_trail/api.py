@@ -7,7 +7,8 @@
         model = pickle.load(f)
     api.get("iris-data@v1.0.0", repo=URL, out="data/")                               # file or directory
 
-`registry=URL` reads a published registry site (`trail site`) instead of git: an http(s) URL or a folder.
+`registry=URL` reads a published registry site (`trail site`) instead of git: an http(s) URL or a folder;
+with it, `timeout=SECONDS` bounds each file read from the site (default 60, plus one second per MiB).
 `repo` is a path (work tree or bare repository) or a git URL; remote URLs are read without cloning
 their history. Data comes from the repository's DVC remote and every hash is checked.
 """
@@ -26,9 +27,11 @@ from dvc_trail.fetching import Resolved
 __all__ = ["Resolved", "get", "open", "resolve"]
 
 
-def _site(repo: object, registry: str | None) -> Any:
+def _site(repo: object, registry: str | None, timeout: float | None = None) -> Any:
     """The registry-site client when `registry` is given (a published `trail site`: URL or folder), else None."""
     if registry is None:
+        if timeout is not None:
+            raise UsageError("timeout bounds the reads from a registry site: give it with registry")
         return None
     if repo is not None:
         raise UsageError("give either repo or registry, not both")
@@ -37,10 +40,12 @@ def _site(repo: object, registry: str | None) -> Any:
     return client
 
 
-def resolve(ref: str, repo: str | os.PathLike | None = None, registry: str | None = None) -> Resolved:
+def resolve(
+    ref: str, repo: str | os.PathLike | None = None, registry: str | None = None, timeout: float | None = None
+) -> Resolved:
     """The version `NAME`, `NAME@vX.Y.Z` or `NAME#STAGE` points at now, with its commit, path and hash."""
-    if site := _site(repo, registry):
-        return site.resolve(ref, registry)
+    if site := _site(repo, registry, timeout):
+        return site.resolve(ref, registry, timeout)
     return fetching.resolve(ref, repo)
 
 
@@ -50,10 +55,11 @@ def open(  # shadows the builtin on purpose, as dvc.api.open does
     mode: str = "rb",
     remote: str | None = None,
     registry: str | None = None,
+    timeout: float | None = None,
 ) -> AbstractContextManager[IO[Any]]:
     """A context manager giving a file artifact opened for reading (`rb` or `r`)."""
-    if site := _site(repo, registry):
-        return site.open_file(ref, registry, mode=mode)
+    if site := _site(repo, registry, timeout):
+        return site.open_file(ref, registry, mode=mode, timeout=timeout)
     return fetching.open_file(ref, repo, mode=mode, remote=remote)
 
 
@@ -64,8 +70,9 @@ def get(
     force: bool = False,
     remote: str | None = None,
     registry: str | None = None,
+    timeout: float | None = None,
 ) -> Path:
     """Download the artifact to `out` (default: its file or folder name, in the current directory); returns the path."""
-    if site := _site(repo, registry):
-        return site.get(ref, registry, out, force=force).out
+    if site := _site(repo, registry, timeout):
+        return site.get(ref, registry, out, force=force, timeout=timeout).out
     return fetching.get(ref, repo, out, force=force, remote=remote).out

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.errors import TrailError
+from dvc_trail.objects import is_size
 from dvc_trail.shorthand import at
 
 
@@ -153,11 +154,18 @@ def _output(entry: Any, folder: str, stage: str | None, source: str) -> Output |
     md5 = content_hash(entry)
     if not md5:
         return None
+    path = join(folder, str(entry["path"]))
+    size, nfiles = entry.get("size"), entry.get("nfiles")
+    for value in (size, nfiles):  # a negative size would turn a bounded read into `read(-1)`
+        if value is not None and not is_size(value):
+            raise TrailError(
+                f"refusing size {str(value)[:40]!r} of {path[:200]} in {source}: not a non-negative integer"
+            )
     return Output(
-        path=join(folder, str(entry["path"])),
+        path=path,
         md5=str(md5),
-        size=entry.get("size"),
-        nfiles=entry.get("nfiles"),
+        size=size,
+        nfiles=nfiles,
         stage=stage,
         source=source,
         hash_name="md5-dos2unix" if entry.get("md5") and entry.get("hash") != "md5" else "md5",

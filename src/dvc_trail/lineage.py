@@ -7,6 +7,8 @@ import re
 from typing import Any, NamedTuple
 
 from dvc_trail.dvcfiles import content_hash, join, load_yaml, lock_stages, stage_folder
+from dvc_trail.errors import TrailError
+from dvc_trail.objects import is_size
 
 
 class FileHash(NamedTuple):
@@ -47,12 +49,17 @@ class StageLock(NamedTuple):
         }
 
 
-def _hashes(entries: Any, folder: str) -> tuple[FileHash, ...]:
+def _hashes(entries: Any, folder: str, where: str) -> tuple[FileHash, ...]:
     found = []
     for entry in entries or []:
         if isinstance(entry, dict) and "path" in entry:
             md5 = content_hash(entry)
-            found.append(FileHash(join(folder, str(entry["path"])), md5, entry.get("size"), entry.get("nfiles")))
+            path = join(folder, str(entry["path"]))
+            size, nfiles = entry.get("size"), entry.get("nfiles")
+            for value in (size, nfiles):  # published by the site and read back as a bound: never negative
+                if value is not None and not is_size(value):
+                    raise TrailError(f"refusing size {str(value)[:40]!r} of {path[:200]} in {where}")
+            found.append(FileHash(path, md5, size, nfiles))
     return tuple(found)
 
 
@@ -68,8 +75,8 @@ def parse_lock(doc: Any, lockfile: str, where: str, wdirs: dict[str, str] | None
         result[str(name)] = StageLock(
             str(name),
             lockfile,
-            _hashes(body.get("deps"), folder),
-            _hashes(body.get("outs"), folder),
+            _hashes(body.get("deps"), folder, where),
+            _hashes(body.get("outs"), folder, where),
             body.get("cmd"),
             params,
         )

@@ -34,6 +34,18 @@ def check_oid(oid: str, where: str) -> str:
     return oid
 
 
+def is_size(value: object) -> bool:
+    """Whether a value is a byte or file count: a non-negative int (a bool or a float is not one)."""
+    return type(value) is int and value >= 0
+
+
+def check_size(size: object, where: str) -> int | None:
+    """A recorded size: None, or a non-negative int; else a TrailError naming `where` (never `read(-1)` later)."""
+    if size is not None and not is_size(size):
+        raise TrailError(f"refusing size {str(size)[:40]!r} in {where}: not a non-negative integer")
+    return size  # type: ignore[return-value]
+
+
 def has_git_part(path: str) -> bool:
     """Whether any component of a path is `.git`, in any case (git itself folds case on some systems)."""
     return any(part.lower() == ".git" for part in re.split(r"[/\\]", path))
@@ -71,6 +83,7 @@ class DataRef:
 
     def __post_init__(self) -> None:
         check_oid(self.md5, self.path or "a data reference")
+        check_size(self.size, self.path or "a data reference")
 
     @property
     def is_dir(self) -> bool:
@@ -86,6 +99,9 @@ class DataObject:
     relpath: str
     size: int | None = None
 
+    def __post_init__(self) -> None:
+        check_size(self.size, self.relpath or "a data object")
+
 
 def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
     """The files a `.dir` manifest lists, every hash and path checked; a TrailError if it is corrupt."""
@@ -96,12 +112,11 @@ def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
         entries = json.loads(data)
         objects = []
         for entry in entries:
-            size = entry.get("size")
             objects.append(
                 DataObject(
                     check_oid(entry["md5"], where),
                     check_relpath(entry["relpath"], where),
-                    size if isinstance(size, int) and size >= 0 else None,
+                    check_size(entry.get("size"), where),
                 )
             )
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
@@ -113,6 +128,7 @@ def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
 
 def read_bounded(src: IO[bytes], limit: int, what: str) -> bytes:
     """At most `limit` bytes of a stream; a TrailError if it holds more."""
+    check_size(limit, what)  # `read(-1)` would read it all
     data = src.read(limit + 1)
     if len(data) > limit:
         raise TrailError(f"{what} is larger than {limit} bytes: refused")
@@ -123,6 +139,7 @@ def copy_bounded(
     src: IO[bytes], dest: Path, limit: int | None, what: str, progress: TransferProgress | None = None
 ) -> str:
     """Copy a stream to `dest`, reading at most `limit` bytes (+1 to detect more); the md5 of what was copied."""
+    check_size(limit, what)  # a negative limit would make `read(-1)` read it all
     digest = hashlib.md5()  # noqa: S324 - DVC's content address, not a security measure
     total = 0
     with open(dest, "wb") as out:

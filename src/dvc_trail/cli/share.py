@@ -59,18 +59,28 @@ def get(
     registry: Annotated[
         str | None, typer.Option("--registry", help="A published registry site (`trail site`): URL or folder.")
     ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="With --registry: seconds each file of the site may take, plus 1 per MiB (default: 60).",
+        ),
+    ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
     from dvc_trail import fetching
 
     if registry is not None and (repo is not None or remote is not None):
         raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
+    if timeout is not None and registry is None:
+        raise UsageError("--timeout bounds the reads from a registry site: give it with --registry")
     source = repo if repo is not None else str(settings(ctx).repo)
     with progress_bar(ctx, "download") as bar:
         if registry is not None:
             from dvc_trail.site import client
 
-            result = client.get(ref, registry, out, force=force, progress=bar)
+            result = client.get(ref, registry, out, force=force, progress=bar, timeout=timeout)
         else:
             result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved

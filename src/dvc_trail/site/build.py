@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail.project import Project
-from dvc_trail.site import coreview, model, paths
+from dvc_trail.site import coreview, model, paths, schema
 from dvc_trail.site.facts import CacheReader, read_facts
 from dvc_trail.site.output import BuildReport, SiteFolder
 from dvc_trail.site.pages import Pages, SiteOptions, to_json
@@ -101,6 +101,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     every_event = model.digest((salt, sorted(owns.items()), sorted(live.items())))
     _history(project, folder, pages, live, salt, every_event)
     folder.write(f"{paths.API}/registry.json", to_json(registry))
+    folder.write(f"{paths.API}/schema.json", schema.published())  # what `get --registry` checks (its own copy)
     folder.write(".nojekyll", b"")
     return folder.finish(warnings)
 

@@ -1,21 +1,22 @@
 """Resolving and fetching through a published registry site: its JSON API says which version a reference names,
 its path, hash and DVC remote; the data then comes from that remote with the consumer's own credentials.
 
-Serving code needs no git access and no clone. The site is untrusted like any repository: the JSON is size
-bounded and shape checked, the hash must be a DVC md5, the path may hold no `.git` part, and the remote is
-opened as an untrusted repository's remote (it never receives credentials configured for another address).
+Serving code needs no git access and no clone. The site is untrusted like any repository: each file is read
+within a size bound and a deadline (`site/reading.py`) and checked against trail's own copy of the API schema
+(`site/schema.py`), the hash must be a DVC md5, the path may hold no `.git` part, the remote must be a network
+remote of a known type (a site on the web names no local folder and no loopback host), and it is opened as an
+untrusted repository's remote (it never receives credentials configured for another address).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import os
 import re
 import tempfile
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -25,102 +26,109 @@ from dvc_trail.fetching import GetResult, Resolved, download
 from dvc_trail.objects import DataRef, check_artifact_path
 from dvc_trail.registry import parse_ref
 from dvc_trail.secrets import mask_secrets
-from dvc_trail.site import paths
+from dvc_trail.site import paths, reading, schema
 
 if TYPE_CHECKING:
     from dvc_trail.progress import TransferProgress
 
-MAX_JSON = 32 << 20
-_REMOTE_NAME = re.compile(r"^[\w.-]{1,100}$")
+_REMOTE_NAME = re.compile(r"[\w.-]{1,100}")  # fullmatch: `$` would let a final newline into the config
+# DVC remote types a site may name (`remote://` would reach the reader's own configured remote)
+_REMOTE_SCHEMES = {"s3", "gs", "azure", "http", "https", "ssh", "webdav", "webdavs", "webhdfs", "hdfs", "oss"}
 
 
-def read_json(registry: str, rel: str) -> Any:
-    """One file of the site's API, parsed, from an http(s) URL, a file:// URL or a folder."""
-    scheme = urllib.parse.urlsplit(registry).scheme.lower()
+def read_json(registry: str, rel: str, kind: str, timeout: float | None = None) -> Any:
+    """One file of the site's API, parsed and checked against the shipped schema's `kind`."""
+    raw = reading.read_site_file(registry, rel, timeout)
     where = mask_secrets(f"{registry.rstrip('/')}/{rel}")
-    if scheme in ("http", "https"):
-        url = registry.rstrip("/") + "/" + urllib.parse.quote(rel)
-        try:
-            with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - scheme checked above
-                raw = response.read(MAX_JSON + 1)
-        except urllib.error.HTTPError as err:
-            if err.code == 404:
-                raise NotFound(f"not in the registry: {where}") from None
-            raise TrailError(f"cannot read {where}: HTTP {err.code}") from None
-        except (urllib.error.URLError, OSError) as err:
-            raise TrailError(f"cannot read {where}: {getattr(err, 'reason', err)}") from None
-    elif scheme in ("", "file") or re.match(r"^[A-Za-z]$", scheme):
-        folder = Path(urllib.parse.unquote(urllib.parse.urlsplit(registry).path) if scheme == "file" else registry)
-        try:
-            with open(folder / rel, "rb") as handle:
-                raw = handle.read(MAX_JSON + 1)
-        except FileNotFoundError:
-            raise NotFound(f"not in the registry: {where}") from None
-        except OSError as err:
-            raise TrailError(f"cannot read {where}: {err.strerror}") from None
-    else:
-        raise UsageError(f"refusing registry {mask_secrets(registry)!r}: give an http(s) URL or a folder")
-    if len(raw) > MAX_JSON:
-        raise TrailError(f"{where} is larger than {MAX_JSON >> 20} MiB: refused")
     try:
-        return json.loads(raw)
+        doc = json.loads(raw)
     except (ValueError, RecursionError):  # `[[[[...` exhausts the parser's recursion
         raise TrailError(f"malformed JSON in {where}") from None
+    return schema.check(doc, kind, where)
 
 
-def _field(doc: Any, key: str, kind: type, where: str) -> Any:
-    value = doc.get(key) if isinstance(doc, dict) else None
-    if not isinstance(value, kind):
-        raise TrailError(f"malformed registry file {where}: `{key}` missing or not a {kind.__name__}")
-    return value
-
-
-def resolve_data(ref: str, registry: str) -> tuple[Resolved, DataRef, dict[str, str]]:
+def resolve_data(
+    ref: str, registry: str, timeout: float | None = None
+) -> tuple[Resolved, DataRef, dict[str, str] | None]:
     """What a reference names in the registry site, the data address it records, and its DVC remote."""
+    reading.check_timeout(timeout)
     parsed = parse_ref(ref)
-    artifact = read_json(registry, paths.artifact_api(parsed.name))
     where = paths.artifact_api(parsed.name)
-    versions = [v.get("version") for v in _field(artifact, "versions", list, where) if isinstance(v, dict)]
-    stages = _field(artifact, "stages", dict, where)
+    artifact = read_json(registry, where, "artifact", timeout)
+    versions = [v["version"] for v in artifact["versions"]]
     if parsed.version:
         if parsed.version not in versions:
             raise NotFound(f"{parsed.name}@{parsed.version} is not an active registered version in the registry")
         version = parsed.version
     elif parsed.stage:
-        version = stages.get(parsed.stage)
-        if not isinstance(version, str):
+        version = artifact["stages"].get(parsed.stage)
+        if version is None:
             raise NotFound(f"no version of {parsed.name} is in stage {parsed.stage!r}")
     else:
-        version = artifact.get("latest")
-        if not isinstance(version, str):
+        version = artifact["latest"]
+        if version is None:
             raise NotFound(f"{parsed.name} has no active registered version")
     where = paths.version_api(parsed.name, version)
-    doc = read_json(registry, where)
-    path, digest = _field(doc, "path", str, where), _field(doc, "hash", dict, where)
+    doc = read_json(registry, where, "version_file", timeout)
+    if (doc["name"], doc["version"]) != (parsed.name, version):  # a file copied from another artifact or version
+        raise TrailError(f"{where} describes another version: refused")
+    path, digest = doc["path"], doc["hash"]
+    if path is None or digest is None:
+        raise TrailError(f"{parsed.name}@{version} records no {'path' if path is None else 'hash'} in {where}")
     check_artifact_path(path, where)
-    size = digest.get("size")
-    data = DataRef(_field(digest, "md5", str, where), "md5", path, size if isinstance(size, int) else None)
-    remote = _field(doc, "remote", dict, where)
-    name, url = _field(remote, "name", str, where), _field(remote, "url", str, where)
-    if not _REMOTE_NAME.match(name) or any(c in url for c in "\0\r\n"):
+    data = DataRef(digest["md5"], "md5", path, digest.get("size"))
+    remote = doc["remote"]
+    if remote is not None and (not _REMOTE_NAME.fullmatch(remote["name"]) or any(c in remote["url"] for c in "\0\r\n")):
         raise TrailError(f"malformed DVC remote in {where}")
-    show = _field(doc, "show", dict, where)
     resolved = Resolved(
-        parsed.name,
-        version,
-        _field(doc, "commit", str, where),
-        [s for s in show.get("stages") or [] if isinstance(s, str)],
-        path,
-        data.md5,
-        data.hash_name,
-        registry,
+        parsed.name, version, doc["commit"], list(doc["show"].get("stages") or []), path, data.md5, "md5", registry
     )
-    return resolved, data, {"name": name, "url": url}
+    return resolved, data, remote
 
 
-def resolve(ref: str, registry: str) -> Resolved:
+def resolve(ref: str, registry: str, timeout: float | None = None) -> Resolved:
     """What `NAME`, `NAME@vX.Y.Z` or `NAME#STAGE` points at in a registry site (never imports DVC)."""
-    return resolve_data(ref, registry)[0]
+    return resolve_data(ref, registry, timeout)[0]
+
+
+def _is_local_host(host: str) -> bool:
+    """Whether a host name is this machine or a link-local address (a cloud's metadata service)."""
+    host = host.strip("[]").lower()
+    if host in ("localhost", "") or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_link_local or address.is_unspecified
+
+
+def check_remote(remote: dict[str, str] | None, registry: str, where: str) -> dict[str, str]:
+    """A site's DVC remote is a network remote of a known type, and a site on the web names no local one."""
+    if remote is None:
+        raise TrailError(f"the registry names no DVC remote in {where}")
+    url = remote["url"]
+    split = urllib.parse.urlsplit(url)
+    site = urllib.parse.urlsplit(registry)
+    on_web = site.scheme.lower() in ("http", "https") and not _is_local_host(site.hostname or "")
+    shown = mask_secrets(url)[:200]
+    if "://" not in url:
+        if not os.path.isabs(url):
+            raise TrailError(
+                f"the DVC remote {remote['name']!r} in the registry is a folder relative to a work tree "
+                f"({shown}): get from a clone (--repo) or give the project a shared remote (S3 ...)"
+            )
+        if on_web:
+            raise TrailError(f"refusing DVC remote {shown!r} in {where}: a site on the web names a local folder")
+        return remote
+    scheme = split.scheme.lower()
+    if scheme == "file" and not on_web:
+        return remote
+    if scheme not in _REMOTE_SCHEMES:
+        raise TrailError(f"refusing DVC remote {shown!r} in {where}: not a remote type trail reads from a site")
+    if on_web and _is_local_host(split.hostname or ""):
+        raise TrailError(f"refusing DVC remote {shown!r} in {where}: a site on the web names this machine")
+    return remote
 
 
 def get(
@@ -129,16 +137,13 @@ def get(
     out: str | os.PathLike | None = None,
     force: bool = False,
     progress: TransferProgress | None = None,
+    timeout: float | None = None,
 ) -> GetResult:
     """The finished download of what a reference names in a registry site, from its DVC remote (hashes checked)."""
     from dvc_trail import dvc
 
-    resolved, data, remote = resolve_data(ref, registry)
-    if "://" not in remote["url"] and not os.path.isabs(remote["url"]):
-        raise TrailError(
-            f"the DVC remote {remote['name']!r} in the registry is a folder relative to a work tree "
-            f"({remote['url']}): get from a clone (--repo) or give the project a shared remote (S3 ...)"
-        )
+    resolved, data, found = resolve_data(ref, registry, timeout)
+    remote = check_remote(found, registry, paths.version_api(resolved.name, resolved.version))
     with tempfile.TemporaryDirectory(prefix="trail-registry-") as scratch:
         config = Path(scratch) / ".dvc"
         config.mkdir()
@@ -150,12 +155,12 @@ def get(
 
 
 @contextlib.contextmanager
-def open_file(ref: str, registry: str, mode: str = "rb") -> Iterator[IO[Any]]:
+def open_file(ref: str, registry: str, mode: str = "rb", timeout: float | None = None) -> Iterator[IO[Any]]:
     """A file artifact from a registry site, downloaded (hash checked) into a temporary folder removed afterwards."""
     if mode not in ("r", "rb", "rt"):
         raise UsageError(f"mode must be 'r' or 'rb', not {mode!r}")
     with tempfile.TemporaryDirectory(prefix="trail-open-") as tmp:
-        result = get(ref, registry, Path(tmp) / "artifact")
+        result = get(ref, registry, Path(tmp) / "artifact", timeout=timeout)
         if result.out.is_dir():
             raise TrailError(f"{ref} is a directory ({result.resolved.path}): use get() instead of open()")
         with open(result.out, mode) as fobj:

@@ -190,6 +190,6 @@ def _strip(line: str, prefix: str) -> str:
 def _int(value: str | None) -> int | None:
     if value is None:
         return None
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # `²` is a digit to str.isdigit, not to int()
         raise OffLayout
     return int(value)
