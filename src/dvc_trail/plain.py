@@ -8,10 +8,12 @@ from typing import Any
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked."""
+    """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked, and every
+    character a terminal would act on (bidi controls, separators, lone surrogates) as a `\\u` escape."""
+    from dvc_trail.escapes import json_inert
     from dvc_trail.secrets import mask_secrets
 
-    sys.stdout.write(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str)) + "\n")
+    sys.stdout.write(json_inert(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str))) + "\n")
 
 
 def registry_table(registry: dict[str, dict]) -> None:
