@@ -167,10 +167,10 @@ def fetch_snippets(view: Any, clone_url: str | None, registry_url: str | None) -
     The artifact path names the output folder and is repository text (`;`, `|`, `#`, `$()`, quotes, newlines):
     copied into a shell it stays one word, into Python one string.
     """
-    from dvc_trail.escapes import for_shell
+    from dvc_trail.escapes import for_shell, for_terminal
 
     path = (view.decl or {}).get("path")
-    out = (path.rstrip("/").rpartition("/")[2] if isinstance(path, str) else "") or "artifact"
+    out = (for_terminal(path).rstrip("/").rpartition("/")[2] if isinstance(path, str) else "") or "artifact"
     stage = next(iter(view.stages), None) if view.stages else None
     ref = view.name + (f"#{stage}" if stage else f"@{view.latest}" if view.latest else "")
     repo = clone_url or "REPO_URL"
