@@ -79,7 +79,7 @@ def params_table(params: dict[str, dict[str, dict]], old: str, new: str) -> str:
 def diff_markdown(comparison: Comparison) -> str:
     """`trail diff --md`: the metric and param tables, and the gates when any ran."""
     old, new = comparison.old.revision, comparison.new.revision
-    a, b = f"`{old.label}`", f"`{new.label}`"
+    a, b = for_code(old.label), for_code(new.label)  # a branch name may hold a backtick, `<` or `@`
     parts = [
         "### Metrics",
         *_unreadable(comparison),
@@ -108,18 +108,19 @@ def report(comparison: Comparison, upstream: dict[str, list[dict[str, Any]]] | N
     from dvc_trail.render import change_lines
 
     old, new = comparison.old.revision, comparison.new.revision
-    a, b = f"`{old.label}` ({old.short})", f"`{new.label}` ({new.short})"
+    la, lb = for_code(old.label), for_code(new.label)  # a branch name may hold a backtick, `<` or `@`
+    a, b = f"{la} ({_text(old.short)})", f"{lb} ({_text(new.short)})"
     failed = comparison.failed_gates
     verdict = f"❌ {len(failed)} gate(s) failed" if failed else ("✅ all gates passed" if comparison.gates else "")
     parts = [REPORT_MARKER, f"## trail report: {a} → {b}", verdict, "", "### Metrics", *_unreadable(comparison)]
     partial = bool(comparison.unreadable)
-    parts.append(metrics_table(comparison.metrics, f"`{old.label}`", f"`{new.label}`", comparison.directions, partial))
-    parts += ["", "### Params changed", params_table(comparison.params, f"`{old.label}`", f"`{new.label}`")]
+    parts.append(metrics_table(comparison.metrics, la, lb, comparison.directions, partial))
+    parts += ["", "### Params changed", params_table(comparison.params, la, lb)]
     changed = comparison.changed_artifacts()
     parts += ["", "### Artifacts whose content changed"]
     if changed:
         rows = [[for_code(c["name"]), _text(c["path"]), _short(c["old"]), _short(c["new"])] for c in changed]
-        parts.append(_table(["Artifact", "Path", f"`{old.label}`", f"`{new.label}`"], rows))
+        parts.append(_table(["Artifact", "Path", la, lb], rows))
     else:
         parts.append("_No artifact changed._")
     lines = [
