@@ -38,6 +38,7 @@ HOSTILE = [
     "$\\href{http://x}{y}$ ~~struck~~ _em_ :smile:",
     "rtl\u202eevil\u2066\u2069 arabic\u061cmark line\u2028para\u2029zero\u200bwidth bom\ufeff shy\u00ad tag\U000e0041",
     "1. ordered\t<script>alert(1)</script>",
+    ":red_circle: :white_check_mark: all gates passed",
 ]
 # Categories a terminal must never receive, and the characters of them the issue names.
 NAMED = "\u061c\u2028\u2029\u200b\ufeff\u00ad\u202e\u2066\u200e\x1b\x07\x9b\r"
@@ -65,7 +66,8 @@ def _visible_markdown(text: str) -> str:
     return "".join(out)
 
 
-OWN_PREFIXES = ("- ❌ ", "- ✅ ", "- stage ", "- uses ", "- input ", "> ⚠️ not compared: ", "| ", "- ")
+OWN_PREFIXES = ("## trail report: ", "- ❌ ", "- ✅ ", "- stage ", "- uses ", "- input ", "> ⚠️ not compared: ")
+OWN_PREFIXES += ("| ", "- ")
 
 
 def assert_inert_markdown(text: str, own_lines: tuple[str, ...] = ()) -> None:
@@ -78,7 +80,7 @@ def assert_inert_markdown(text: str, own_lines: tuple[str, ...] = ()) -> None:
         seen = _visible_markdown(line)
         assert not re.search(r"<[A-Za-z/!?]", seen) and "](" not in seen and "![" not in seen, line
         assert not re.search(r"://|www\.|@(?!v[0-9]+(\.[0-9]+)*(\W|$))|#|\[[^\]]*\]", seen.replace("\u2423", " ")), line
-        assert not re.search(r"(^|\s)[*_~$]|[*_~$](\s|$)", seen), line
+        assert not re.search(r"(^|\s)[*_~$]|[*_~$](\s|$)|:[a-z0-9_+-]+:", seen), line
         assert not re.match(r"\s*([-+*](\s|$)|[0-9]+[.)](\s|$)|[-=]+\s*$|>)", seen), line
         assert not set(line) & set(NAMED), line
 
@@ -224,7 +226,7 @@ def _yaml(text: str) -> str:
 
 def _hostile_quality_repo(tmp_path: Path) -> Path:
     repo = hostile_repo(tmp_path, "model.bin", md5(b"w"), 1, "[core]\n    remote = s\n")
-    desc = HOSTILE[0] + " " + HOSTILE[3] + " " + HOSTILE[4]
+    desc = HOSTILE[0] + " " + HOSTILE[3] + " " + HOSTILE[4] + " " + HOSTILE[-1]
     spec = (
         (repo / "dvc.yaml")
         .read_text()
@@ -277,6 +279,7 @@ def test_hostile_metrics_and_descriptions_end_to_end(tmp_path: Path) -> None:
     raw = trail(repo, "show", "model", "--json").stdout
     assert_inert_terminal(raw)
     assert "\\u202e" in raw and json.loads(raw)["artifact"]["desc"].endswith("\U000e0041")
+    assert ":white_check_mark:" in trail(repo, "show", "model@v1.1.0").stdout  # rich's emoji codes stay text
 
 
 def test_a_newline_in_data_forges_no_line(tmp_path: Path) -> None:
@@ -343,3 +346,35 @@ def test_tags_match_gto_on_non_ascii_names_and_versions(tmp_path: Path) -> None:
     assert tags.semver_key("v1\u0663.0.0") < tags.semver_key("v0.0.1")
     refused = trail(repo, "register", "model", "--version", "v2\u0663.0.0", check=False)
     assert refused.returncode == 2 and refused.stderr.startswith("trail: error: invalid version")
+
+
+# --- attacks found in review ------------------------------------------------------------------------
+
+
+def test_a_branch_name_cannot_break_out_of_its_code_span(tmp_path: Path) -> None:
+    """`trail report --base BRANCH` in CI: the branch name is the pull request author's text."""
+    repo = _hostile_quality_repo(tmp_path)
+    branch = "x`<img/src=x>`@org/team"
+    git(repo, "branch", branch, "HEAD~1")
+    for command in (["report", "--base", branch, "--head", "HEAD"], ["diff", branch, "HEAD", "--md"]):
+        out = trail(repo, *command).stdout
+        assert_inert_markdown(out, own_lines=("### ", "|---", "<!-- trail-report -->"))
+        assert "``x`<img/src=x>`@org/team``" in out
+
+
+def test_declarations_of_the_wrong_type_are_text_or_one_error(tmp_path: Path) -> None:
+    repo = hostile_repo(tmp_path, "model.bin", md5(b"w"), 1, "[core]\n    remote = s\n")
+    spec = (repo / "dvc.yaml").read_text()
+    (repo / "dvc.yaml").write_text(
+        spec.replace("type: model\n", "type: {a: 1}\n    desc: ['<b>', 1]\n    labels: [1, {a: b}, null]\n")
+    )
+    commit_all(repo, "odd types")
+    git(repo, "tag", "-a", "-m", "r", "model@v1.1.0")
+    assert "['<b>', 1]" in trail(repo, "show", "model").stdout
+    assert_inert_markdown(trail(repo, "card", "model", check=False).stdout, own_lines=("#", "| |", "|---", "| File"))
+    (repo / "dvc.yaml").write_text(spec.replace("type: model\n", "type: model\n    meta: [1, 2]\n"))
+    commit_all(repo, "meta list")
+    git(repo, "tag", "-a", "-m", "r", "model@v1.2.0")
+    proc = trail(repo, "show", "model", check=False)
+    assert proc.returncode == 1 and proc.stderr.startswith("trail: error: malformed dvc.yaml") and proc.stdout == ""
+    assert len(proc.stderr.splitlines()) == 1

@@ -24,10 +24,15 @@ _KEPT = "\t\n"
 # (emphasis; `val_loss` stays), the `:` of `://` and the `.` of `www.` (GFM's autolinks), and a line's
 # leading `-`, `+`, `=` or `1.` (lists, headings). `#` and `@` go in their own code spans, as GitHub links
 # mentions, teams and issue references in the rendered text, where a backslash no longer is, but never
-# inside code; `name@v1.2.0` keeps its `@` (no mention follows a letter, no e-mail ends in digits).
+# inside code; `name@v1.2.0` keeps its `@` (no mention follows a letter, no e-mail ends in digits). So does
+# the first `:` of an emoji code (`:white_check_mark:` would show a forged tick).
 _MARKDOWN = re.compile(r"[\\`*\[\]<>|~$&]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])|:(?=//)|(?<=[wW]{3})\.")
+_LINKER_CHARS = frozenset("@#:")
 _LEADING = re.compile(r"[-+=]|[0-9]{1,9}(?=[.)])")
-_LINKERS = re.compile(r"#+|(?<![A-Za-z0-9])@+|@+(?!v[0-9]+(?:\.[0-9]+)*(?![A-Za-z0-9_+-]|\.[A-Za-z0-9]))(?=[^.]*\.)")
+_LINKERS = re.compile(
+    r":(?=[A-Za-z0-9_+-]+:)|#+|(?<![A-Za-z0-9])@+"  # an emoji code, a reference, a mention
+    r"|@+(?!v[0-9]+(?:\.[0-9]+)*(?![A-Za-z0-9_+-]|\.[A-Za-z0-9]))(?=[^.]*\.)"  # an e-mail, unless `name@v1.2.0`
+)
 _PLAIN = re.compile(r"[A-Za-z0-9]+(?:[._/-][A-Za-z0-9]+)*")  # `metrics/scores.json`, `val_loss`: nothing to escape
 _NUMBER = re.compile(r"-?[0-9][0-9.e+-]*|-?inf|nan")  # what diff.format_number writes for a number
 
@@ -77,7 +82,7 @@ def for_markdown(text: str) -> str:
     if lead:  # `\- item`, `1\. item`: the list marker or heading underline is the escaped character
         at = 0 if lead[0] in "-+=" else lead.end()
         escaped = f"{escaped[:at]}\\{escaped[at:]}"
-    return _LINKERS.sub(lambda m: for_code(m[0]), escaped) if "@" in escaped or "#" in escaped else escaped
+    return _LINKERS.sub(lambda m: for_code(m[0]), escaped) if _LINKER_CHARS & set(escaped) else escaped
 
 
 def for_code(text: str, in_table: bool = True) -> str:

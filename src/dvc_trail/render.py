@@ -21,8 +21,9 @@ __all__ = ["print_json", "registry_table"]  # re-exported: commands print everyt
 def _console():
     from rich.console import Console
 
-    # Piped output is not cut to 80 columns: tables stay one row per line for grep and logs.
-    return Console(soft_wrap=False, highlight=False, width=None if sys.stdout.isatty() else 240)
+    # Piped output is not cut to 80 columns: tables stay one row per line for grep and logs. No emoji codes:
+    # `:red_circle:` in a description is text (rich's markup escape leaves emoji codes alone).
+    return Console(soft_wrap=False, highlight=False, emoji=False, width=None if sys.stdout.isatty() else 240)
 
 
 _NO_WRAP = {"timestamp", "event", "version", "commit", "name", "latest", "key"}
