@@ -75,7 +75,7 @@ def upload(
     project: Project, target: VersionData, remote: str | None, progress: TransferProgress | None = None
 ) -> tuple[str, int, int]:
     """(remote label, objects, uploaded) once all objects are on the remote; else a TrailError saying what to retry."""
-    retry = f"no tag was pushed; run `trail publish {target.ref}` again"
+    retry = f"no tag was pushed; run `{for_shell('trail', 'publish', target.ref)}` again"
     try:
         with dvc.open_remote(project.git.root, remote) as store:
             label = store.label
