@@ -378,3 +378,9 @@ def test_declarations_of_the_wrong_type_are_text_or_one_error(tmp_path: Path) ->
     proc = trail(repo, "show", "model", check=False)
     assert proc.returncode == 1 and proc.stderr.startswith("trail: error: malformed dvc.yaml") and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1
+
+
+def test_printed_command_lines_quote_each_word() -> None:
+    """`run trail publish REF again`: a stage ref's `#` would start a shell comment, unquoted."""
+    assert shlex.split(escapes.for_shell("trail", "publish", "model#prod")) == ["trail", "publish", "model#prod"]
+    assert escapes.for_shell("git", "push", "origin", "model@v1.0.0") == "git push origin model@v1.0.0"
