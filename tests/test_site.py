@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_credentials_never_reach_the_site(example_repo: Path, tmp_path: Path, mo
         assert secret not in everything
     assert b"ORIGINTOKEN" not in everything and b"someone" not in everything
     page = (out / paths.artifact_page("iris-model")).read_text()
-    assert "trail get 'iris-model#prod' --repo https://github.com/org/models.git" in page
+    assert "trail get 'iris-model#prod' --repo https://github.com/org/models.git" in html.unescape(page)
     commit = git(repo, "rev-list", "-n1", "iris-model@v1.1.0").strip()
     assert f'href="https://github.com/org/models/commit/{commit}"' in page
     mine = json.loads((out / paths.version_api("iris-model", "v1.1.0")).read_text())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -134,15 +135,18 @@ class GateResult:
 
     @property
     def message(self) -> str:
-        """One line for people: the gate, its verdict, and the values it compared."""
+        """One line for people: the gate, its verdict, and the values it compared (raw text: see `render`)."""
+        return self.render(str, format_number)
+
+    def render(self, text: Callable[[str], str], value: Callable[[Any], str]) -> str:
+        """The message with each piece of repository text through TEXT and each compared value through VALUE."""
+        rule = text(self.gate.text)
         if self.unreadable:
-            return f"{self.gate.text}: FAILED (could not read {self.unreadable})"
+            return f"{rule}: FAILED (could not read {text(self.unreadable)})"
         if self.path is None:
-            return f"{self.gate.text}: no such metric in either revision"
+            return f"{rule}: no such metric in either revision"
         state = "FAILED" if self.breached else "ok"
-        return (
-            f"{self.gate.text}: {state} ({self.path}:{self.key} {format_number(self.old)} -> {format_number(self.new)})"
-        )
+        return f"{rule}: {state} ({text(f'{self.path}:{self.key}')} {value(self.old)} -> {value(self.new)})"
 
 
 def parse_gate(text: str) -> Gate:

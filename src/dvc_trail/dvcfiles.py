@@ -130,17 +130,24 @@ def parse_artifacts(doc: Any, dvcfile: str, where: str) -> dict[str, ArtifactDec
         path = join(folder, spec["path"])
         if path == ".":
             raise TrailError(f"malformed {where}: artifact {base!r} has the whole repository as its path")
-        labels = spec.get("labels") or []
+        labels, meta = spec.get("labels") or [], spec.get("meta") or {}
+        if not isinstance(meta, dict):
+            raise TrailError(f"malformed {where}: artifact {base!r} has a `meta` that is not a mapping")
         decls[name] = ArtifactDecl(
             name=name,
             path=path,
-            type=spec.get("type"),
-            desc=spec.get("desc"),
+            type=_text(spec.get("type")),
+            desc=_text(spec.get("desc")),
             labels=tuple(str(x) for x in labels) if isinstance(labels, list) else (str(labels),),
-            meta=spec.get("meta") or {},
+            meta=meta,
             dvcfile=dvcfile,
         )
     return decls
+
+
+def _text(value: Any) -> str | None:
+    """A declaration's `type` or `desc` as text, whatever YAML type the file gave it."""
+    return value if value is None or isinstance(value, str) else str(value)
 
 
 def content_hash(entry: dict) -> str | None:

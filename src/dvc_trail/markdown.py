@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from dvc_trail import diff
-from dvc_trail.escapes import for_code, for_markdown
+from dvc_trail.escapes import for_code, for_markdown, markdown_value
 from dvc_trail.shorthand import short
 
 if TYPE_CHECKING:
@@ -16,7 +17,21 @@ REPORT_MARKER = "<!-- trail-report -->"
 
 
 def _cell(value: Any) -> str:
-    return for_markdown(diff.format_number(value))
+    """A metric, param or meta value of any type: a number as it is, anything else in a code span."""
+    return markdown_value(value)
+
+
+def _text(value: Any) -> str:
+    """A name, path, key or description: literal Markdown (no markup, link, mention, HTML or heading)."""
+    return for_markdown(str(value))
+
+
+# A gate as people type it (`accuracy<-0.01`, `metrics.json:loss>+5%`): nothing in it can become markup.
+_PLAIN_GATE = re.compile(r"[A-Za-z0-9]+(?:[._/:-][A-Za-z0-9]+)*\s*[<>]\s*[+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?%?")
+
+
+def _rule(text: str) -> str:
+    return text if _PLAIN_GATE.fullmatch(text) and "www." not in text.lower() else for_code(text)
 
 
 def _table(header: list[str], rows: list[list[str]]) -> str:
@@ -42,7 +57,7 @@ def metrics_table(
     if not metrics:
         return "_No change in the metrics that could be read._" if partial else "_No metric changed._"
     rows = [
-        [_cell(path), _cell(key), _cell(e["old"]), _cell(e["new"]), change_cell(key, e, directions)]
+        [_text(path), _text(key), _cell(e["old"]), _cell(e["new"]), change_cell(key, e, directions)]
         for path, keys in metrics.items()
         for key, e in keys.items()
     ]
@@ -54,7 +69,7 @@ def params_table(params: dict[str, dict[str, dict]], old: str, new: str) -> str:
     if not params:
         return "_No param changed._"
     rows = [
-        [_cell(path), _cell(key), _cell(e["old"]), _cell(e["new"])]
+        [_text(path), _text(key), _cell(e["old"]), _cell(e["new"])]
         for path, keys in params.items()
         for key, e in keys.items()
     ]
@@ -64,7 +79,7 @@ def params_table(params: dict[str, dict[str, dict]], old: str, new: str) -> str:
 def diff_markdown(comparison: Comparison) -> str:
     """`trail diff --md`: the metric and param tables, and the gates when any ran."""
     old, new = comparison.old.revision, comparison.new.revision
-    a, b = f"`{old.label}`", f"`{new.label}`"
+    a, b = for_code(old.label), for_code(new.label)  # a branch name may hold a backtick, `<` or `@`
     parts = [
         "### Metrics",
         *_unreadable(comparison),
@@ -80,12 +95,12 @@ def diff_markdown(comparison: Comparison) -> str:
 
 def _unreadable(comparison: Comparison) -> list[str]:
     """A warning line per declared metrics file that could not be read (so an empty table is never mistaken)."""
-    return [f"> ⚠️ not compared: {for_markdown(u.message)}" for u in comparison.unreadable]
+    return [f"> ⚠️ not compared: {_text(u.message)}" for u in comparison.unreadable]
 
 
 def gates_list(results: list[diff.GateResult]) -> str:
     """A Markdown list of gate verdicts."""
-    return "\n".join(f"- {'❌' if r.breached else '✅'} {r.message}" for r in results)
+    return "\n".join(f"- {'❌' if r.breached else '✅'} {r.render(_rule, _cell)}" for r in results)
 
 
 def report(comparison: Comparison, upstream: dict[str, list[dict[str, Any]]] | None = None) -> str:
@@ -93,27 +108,37 @@ def report(comparison: Comparison, upstream: dict[str, list[dict[str, Any]]] | N
     from dvc_trail.render import change_lines
 
     old, new = comparison.old.revision, comparison.new.revision
-    a, b = f"`{old.label}` ({old.short})", f"`{new.label}` ({new.short})"
+    la, lb = for_code(old.label), for_code(new.label)  # a branch name may hold a backtick, `<` or `@`
+    a, b = f"{la} ({_text(old.short)})", f"{lb} ({_text(new.short)})"
     failed = comparison.failed_gates
     verdict = f"❌ {len(failed)} gate(s) failed" if failed else ("✅ all gates passed" if comparison.gates else "")
     parts = [REPORT_MARKER, f"## trail report: {a} → {b}", verdict, "", "### Metrics", *_unreadable(comparison)]
     partial = bool(comparison.unreadable)
-    parts.append(metrics_table(comparison.metrics, f"`{old.label}`", f"`{new.label}`", comparison.directions, partial))
-    parts += ["", "### Params changed", params_table(comparison.params, f"`{old.label}`", f"`{new.label}`")]
+    parts.append(metrics_table(comparison.metrics, la, lb, comparison.directions, partial))
+    parts += ["", "### Params changed", params_table(comparison.params, la, lb)]
     changed = comparison.changed_artifacts()
     parts += ["", "### Artifacts whose content changed"]
     if changed:
-        rows = [[for_code(c["name"]), _cell(c["path"]), _short(c["old"]), _short(c["new"])] for c in changed]
-        parts.append(_table(["Artifact", "Path", f"`{old.label}`", f"`{new.label}`"], rows))
+        rows = [[for_code(c["name"]), _text(c["path"]), _short(c["old"]), _short(c["new"])] for c in changed]
+        parts.append(_table(["Artifact", "Path", la, lb], rows))
     else:
         parts.append("_No artifact changed._")
-    lines = [f"`{name}` {line}" for name, changes in (upstream or {}).items() for line in change_lines(changes)]
+    lines = [
+        f"{for_code(name)} {_text(line)}"
+        for name, changes in (upstream or {}).items()
+        for line in change_lines(changes)
+    ]
     if lines:
-        parts += ["", "### What changed upstream", *(f"- {for_markdown(line, keep_code=True)}" for line in lines)]
+        parts += ["", "### What changed upstream", *(f"- {line}" for line in lines)]
     if comparison.gates:
         parts += ["", "### Gates", gates_list(comparison.gates)]
     parts += ["", "<sub>Generated by `trail report`.</sub>"]
     return "\n".join(p for p in parts if p is not None) + "\n"
+
+
+def _listed(value: Any) -> list[Any]:
+    """A list from dvc.yaml as it is; any other value (a crafted string or mapping) as a one-item list."""
+    return value if isinstance(value, list) else [value] if value else []
 
 
 def _short(md5: str | None) -> str:
@@ -127,9 +152,9 @@ def card(info: dict, lineage: Lineage) -> str:
     decl = info.get("artifact") or {}
     meta = dict(decl.get("meta") or {})
     deps = meta.pop("dependencies", None)
-    esc = _cell
-    labels = ", ".join(esc(x) for x in decl.get("labels") or []) or "-"
-    dependencies = ", ".join(esc(d) for d in deps) if isinstance(deps, list) else esc(deps or "-")
+    esc = _text
+    labels = ", ".join(esc(x) for x in _listed(decl.get("labels"))) or "-"
+    dependencies = ", ".join(esc(d) for d in deps) if isinstance(deps, list) else _cell(deps or "-")
     lines = [
         f"# {esc(info['name'])} {esc(info['version'])}",
         "",
@@ -143,7 +168,7 @@ def card(info: dict, lineage: Lineage) -> str:
         f"| License | {esc(meta.pop('license', None) or '-')} |",
         f"| Dependencies | {dependencies} |",
         *(f"| {esc(str(k).capitalize())} | {_cell(v)} |" for k, v in meta.items()),
-        f"| Stages | {esc(', '.join(info['stages'])) or '-'} |",
+        f"| Stages | {', '.join(esc(s) for s in info['stages']) or '-'} |",
         f"| Path | {for_code(info['path'])} |",
         f"| Hash | {for_code(str((info.get('hash') or {}).get('md5', '-')))} |",
         f"| Commit | {for_code(info['commit'])} |",
@@ -157,7 +182,7 @@ def card(info: dict, lineage: Lineage) -> str:
     param_rows = [[esc(p), esc(k), _cell(v)] for p, flat in info["params"].items() for k, v in flat.items()]
     lines.append(_table(["File", "Param", "Value"], param_rows) if param_rows else "_No params._")
     lines += ["", "## Lineage", ""]
-    lines += [f"- stage {for_code(s['stage'])}: {for_code(str(s['cmd']))}" for s in lineage.stages]
+    lines += [f"- stage {for_code(s['stage'])}: {for_code(str(s['cmd']), in_table=False)}" for s in lineage.stages]
     named = {d["path"]: d["versions"] for s in lineage.stages for d in s["deps"] if d.get("versions")}
     lines += [f"- uses {for_code(path)} = {esc(', '.join(versions))}" for path, versions in named.items()]
     lines += [f"- input {for_code(i['path'])} ({short_hash(i['md5'])}): {esc(input_note(i))}" for i in lineage.inputs]

@@ -8,10 +8,16 @@ from typing import Any
 
 
 def print_json(data: Any) -> None:
-    """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked."""
+    """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked, and every
+    character a terminal would act on (bidi controls, separators, lone surrogates) as a `\\u` escape."""
     from dvc_trail.secrets import mask_secrets
 
-    sys.stdout.write(mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str)) + "\n")
+    text = mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str))
+    if not text.isascii():  # here: the fast `ls` path imports nothing more for ASCII output
+        from dvc_trail.escapes import json_inert
+
+        text = json_inert(text)
+    sys.stdout.write(text + "\n")
 
 
 def registry_table(registry: dict[str, dict]) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from dvc_trail import dvc
 from dvc_trail.dvc import DataObject, MissingManifest
 from dvc_trail.errors import NotFound, TrailError
+from dvc_trail.escapes import for_shell
 from dvc_trail.project import Project
 from dvc_trail.registry import Event, VersionState
 from dvc_trail.tags import Action, parse_tag, tag_globs
@@ -74,7 +75,7 @@ def upload(
     project: Project, target: VersionData, remote: str | None, progress: TransferProgress | None = None
 ) -> tuple[str, int, int]:
     """(remote label, objects, uploaded) once all objects are on the remote; else a TrailError saying what to retry."""
-    retry = f"no tag was pushed; run `trail publish {target.ref}` again"
+    retry = f"no tag was pushed; run `{for_shell('trail', 'publish', target.ref)}` again"
     try:
         with dvc.open_remote(project.git.root, remote) as store:
             label = store.label
@@ -166,7 +167,7 @@ def _report_lost_registration(project: Project, lost: list[Event], git_remote: s
     raise TrailError(
         f"{event.tag} already exists on {git_remote}{where}: someone registered it first. Your local tag "
         f"(at {event.commit[:7]}) was replaced by {git_remote}'s and nothing was pushed; register your commit "
-        f"again with `trail register {event.artifact} --rev {event.commit[:7]} --push`"
+        f"again with `{for_shell('trail', 'register', event.artifact, '--rev', event.commit[:7], '--push')}`"
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail.escapes import for_terminal
+from dvc_trail.escapes import for_line, for_rich, text_of
 from dvc_trail.plain import print_json, registry_table
 from dvc_trail.shorthand import at, short
 
@@ -21,8 +21,9 @@ __all__ = ["print_json", "registry_table"]  # re-exported: commands print everyt
 def _console():
     from rich.console import Console
 
-    # Piped output is not cut to 80 columns: tables stay one row per line for grep and logs.
-    return Console(soft_wrap=False, highlight=False, width=None if sys.stdout.isatty() else 240)
+    # Piped output is not cut to 80 columns: tables stay one row per line for grep and logs. No emoji codes:
+    # `:red_circle:` in a description is text (rich's markup escape leaves emoji codes alone).
+    return Console(soft_wrap=False, highlight=False, emoji=False, width=None if sys.stdout.isatty() else 240)
 
 
 _NO_WRAP = {"timestamp", "event", "version", "commit", "name", "latest", "key"}
@@ -34,23 +35,25 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]):
     from rich.text import Text
 
     table = Table(
-        title=Text(for_terminal(title)) if title else None,
+        title=Text(for_line(title)) if title else None,
         box=box.SIMPLE_HEAD,
         title_justify="left",
         title_style="bold",
     )
     for column in columns:
-        table.add_column(Text(for_terminal(column)), overflow="fold", no_wrap=column in _NO_WRAP)
-    for row in rows:  # Text cells: repository content is shown, never read as rich markup
-        table.add_row(*(Text("-" if v is None else for_terminal(str(v))) for v in row))
+        table.add_column(Text(for_line(column)), overflow="fold", no_wrap=column in _NO_WRAP)
+    for row in rows:  # Text cells, one line each: repository content is shown, never read as markup or as a row
+        table.add_row(*(Text("-" if v is None else for_line(str(v))) for v in row))
     return table
 
 
 def _safe(value: Any) -> str:
-    """Repository text for a rich markup line: controls dropped, markup escaped."""
-    from rich.markup import escape
+    """Repository text inside one rich markup line: hidden characters dropped, line breaks as spaces, markup escaped."""
+    return for_rich(for_line(str(value)))
 
-    return escape(for_terminal(str(value)))
+
+def _rich_value(value: Any) -> str:
+    return _safe(text_of(value))
 
 
 def version_details(info: dict) -> None:
@@ -102,6 +105,11 @@ def history_table(events: list[dict]) -> None:
     _console().print(_table(None, ["timestamp", "artifact", "event", "version", "stage", "commit", "tag"], rows))
 
 
+def _say(line: str) -> None:
+    """Print one line of text that holds repository text (names, paths, remotes, notes): inert, one line."""
+    print(for_line(line))
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
@@ -116,11 +124,11 @@ def diff_tables(comparison: Comparison) -> None:
     old, new = comparison.old.revision.label, comparison.new.revision.label
     for title, values in (("metrics", comparison.metrics), ("params", comparison.params)):
         if not values and comparison.unreadable:
-            sides = ", ".join(sorted({u.revision.label for u in comparison.unreadable}))
+            sides = _safe(", ".join(sorted({u.revision.label for u in comparison.unreadable})))
             console.print(f"Some {title} could not be read at {sides}: not compared (see the warnings above).")
             continue
         if not values:
-            console.print(f"No {title} changed between {old} and {new}.")
+            console.print(f"No {title} changed between {_safe(old)} and {_safe(new)}.")
             continue
         rows = [
             [path, key, diff.format_number(e["old"]), diff.format_number(e["new"]), diff.format_change(e)]
@@ -129,7 +137,8 @@ def diff_tables(comparison: Comparison) -> None:
         ]
         console.print(_table(title, ["file", "key", old, new, "change"], rows))
     for result in comparison.gates:
-        console.print(("[red]FAIL[/red] " if result.breached else "[green]ok[/green]   ") + result.message)
+        message = result.render(_safe, _rich_value)  # gate text, path, key and values are repository text
+        console.print(("[red]FAIL[/red] " if result.breached else "[green]ok[/green]   ") + message)
 
 
 def trend_table(name: str, rows: list[dict]) -> None:
@@ -170,7 +179,7 @@ def lineage_text(info: Lineage) -> None:
     inputs = {i["path"]: i for i in info.inputs}
     title = f"{info.name}@{info.version}" if info.version else at(info.name, info.commit)
     console.print(f"[bold]{_safe(title)}[/bold]  {_safe(info.path)}  md5 {short_hash(info.md5)}")
-    console.print(f"commit {info.commit}  by {_safe(str(info.author))}  {info.created_at}")
+    console.print(f"commit {_safe(info.commit)}  by {_safe(str(info.author))}  {_safe(info.created_at)}")
     for stage in info.stages:
         console.print(f"\n[bold]stage {_safe(stage['stage'])}[/bold]: {_safe(str(stage['cmd']))}")
         for file, values in stage["params"].items():
@@ -192,11 +201,11 @@ def lineage_text(info: Lineage) -> None:
 def lineage_changes(result: LineageChanges) -> None:
     """Print what changed upstream between two versions, one line per change."""
     changes = result.changes
-    print(f"Upstream of {result.ref} ({short(result.commit)}) vs {result.vs} ({short(result.vs_commit)}):")
+    _say(f"Upstream of {result.ref} ({short(result.commit)}) vs {result.vs} ({short(result.vs_commit)}):")
     if not changes:
-        print("  nothing changed upstream")
+        _say("  nothing changed upstream")
     for line in change_lines(changes):
-        print("  " + for_terminal(line))
+        _say("  " + line)
 
 
 def change_lines(changes: list[dict]) -> list[str]:
@@ -222,13 +231,13 @@ def change_lines(changes: list[dict]) -> list[str]:
 def warnings(messages: list[str]) -> None:
     """Print each warning (a commit skipped as unreadable) as one `trail: warning:` line on stderr."""
     for message in messages:
-        sys.stderr.write(f"trail: warning: skipped {message}\n")
+        sys.stderr.write(f"trail: warning: skipped {for_line(message)}\n")
 
 
 def unreadable(messages: list[str]) -> None:
     """Name each declared metrics file that could not be read, with the fix, as `trail: warning:` lines."""
     for message in dict.fromkeys(messages):
-        sys.stderr.write(f"trail: warning: {for_terminal(message)}\n")
+        sys.stderr.write(f"trail: warning: {for_line(message)}\n")
 
 
 def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
@@ -242,37 +251,37 @@ def simple_table(columns: list[str], rows: list[list[Any]]) -> None:
 def publish_report(result: PublishResult) -> None:
     """Print what publish did: the tag created, objects uploaded, refs pushed."""
     if result.tag:
-        print(f"Created tag {result.tag!r}")
+        _say(f"Created tag {result.tag!r}")
     sent = f"uploaded {result.uploaded}, " if result.uploaded else ""
-    print(f"Data of {result.ref}: {sent}all {result.objects} object(s) on DVC remote {result.remote}")
+    _say(f"Data of {result.ref}: {sent}all {result.objects} object(s) on DVC remote {result.remote}")
     for note in result.notes:
-        print(f"Note: {for_terminal(note)}")
+        _say(f"Note: {note}")
     pushed = ", ".join(result.pushed) or "nothing new"
-    print(f"Pushed to {result.git_remote} (atomic, commit {short(result.commit)}): {pushed}")
+    _say(f"Pushed to {result.git_remote} (atomic, commit {short(result.commit)}): {pushed}")
     if result.up_to_date:
-        print(f"Already there: {', '.join(result.up_to_date)}")
+        _say(f"Already there: {', '.join(result.up_to_date)}")
 
 
 def verify_report(result: VerifyResult) -> None:
     """Print verify's findings: one line per version, then each missing or corrupt file."""
     kind = "present and intact" if result.deep else "present"
-    print(f"DVC remote {result.remote}:")
+    _say(f"DVC remote {result.remote}:")
     for v in result.versions:
         if v.ok:
-            print(f"  ok       {v.ref}  {v.path}: {v.objects} object(s) {kind}")
+            _say(f"  ok       {v.ref}  {v.path}: {v.objects} object(s) {kind}")
             continue
         if v.error:
-            print(f"  ERROR    {v.ref}: {for_terminal(v.error)}")
+            _say(f"  ERROR    {v.ref}: {v.error}")
         for label, items in (("MISSING", v.missing), ("CORRUPT", v.corrupt)):
             for item in items:
-                print(f"  {label:<8} {v.ref}  {item.path}  ({item.oid})")
+                _say(f"  {label:<8} {v.ref}  {item.path}  ({item.oid})")
     bad = sum(not v.ok for v in result.versions)
-    print(f"{len(result.versions) - bad} ok, {bad} with problems" if bad else "All good.")
+    _say(f"{len(result.versions) - bad} ok, {bad} with problems" if bad else "All good.")
 
 
 def doctor_report(checks: list[dict]) -> None:
     """Print each doctor check, with its fix when it failed."""
     for c in checks:
-        print(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {for_terminal(c['detail'])}")
+        _say(f"{'ok  ' if c['ok'] else 'FAIL'}  {c['check']:<14} {c['detail']}")
         if not c["ok"] and c["fix"]:
-            print(f"      {'':<14} fix: {c['fix']}")
+            _say(f"      {'':<14} fix: {c['fix']}")

@@ -33,7 +33,10 @@ _TAG_RE = re.compile(
     rf"(#(?P<counter>[0-9]+))?$"
 )
 _GROUPS = ("artifact", "created", "counter", "cancel", "deprecated", "version", "stage")
-_SEMVER_RE = re.compile(rf"^v{SEMVER}$")
+# GTO's tag grammar above keeps Python's Unicode `\d` (a tag `model@v1\u0663.0.0` is one of its versions), but
+# GTO ranks versions with the `semver` package, whose grammar is ASCII: such a version is no semantic version,
+# ranks below every one that is (then by its text, as GTO's `sort_versions`), and trail never writes one.
+_SEMVER_RE = re.compile(rf"^v{SEMVER}\Z", re.ASCII)
 _NAME_RE = re.compile(rf"^{_NAME}$")
 # What trail writes is stricter than what it reads: folder parts must be clean relative paths.
 _DIR_PART_RE = re.compile(r"^[a-zA-Z0-9_][a-zA-Z0-9_.-]*$")
@@ -102,16 +105,17 @@ def validate_version(version: str) -> str:
 
 
 def semver_key(version: str) -> tuple:
-    """Sort key for semantic versions (SemVer 2.0 precedence; build metadata ignored)."""
+    """Sort key for versions as GTO ranks them: semantic versions by SemVer 2.0 precedence (build metadata
+    ignored), above any other version text, which ranks by the text."""
     match = _SEMVER_RE.match(version)
     if not match:
-        raise UsageError(f"invalid version {version!r}")
+        return (0, version)
     core = (int(match["major"]), int(match["minor"]), int(match["patch"]))
     pre = match["prerelease"]
     if pre is None:
-        return (*core, 1, ())
+        return (1, *core, 1, ())
     parts = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
-    return (*core, 0, parts)
+    return (1, *core, 0, parts)
 
 
 def is_semver(version: str) -> bool:
@@ -121,7 +125,10 @@ def is_semver(version: str) -> bool:
 
 def bump(version: str, part: str) -> str:
     """The next version after `version`: part is major, minor or patch."""
-    major, minor, patch = semver_key(version)[:3]
+    match = _SEMVER_RE.match(version)
+    if not match:
+        raise UsageError(f"invalid version {version!r}")
+    major, minor, patch = int(match["major"]), int(match["minor"]), int(match["patch"])
     if part == "major":
         return f"v{major + 1}.0.0"
     if part == "minor":

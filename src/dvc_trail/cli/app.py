@@ -118,5 +118,7 @@ def project(ctx: typer.Context, details: bool = True) -> Project:
 
 def created(tag: str, what: str) -> None:
     """Print what a write command created and how to share it."""
-    print(f"Created tag {tag!r}: {what}")
-    print(f"Share it with: git push origin {tag!r}")
+    from dvc_trail.escapes import for_line, for_shell
+
+    print(for_line(f"Created tag {tag!r}: {what}"))
+    print(f"Share it with: {for_shell('git', 'push', 'origin', tag)}")

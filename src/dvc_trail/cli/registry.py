@@ -22,6 +22,7 @@ from dvc_trail.cli.app import (
     project,
 )
 from dvc_trail.errors import TrailError, UsageError
+from dvc_trail.escapes import for_line
 
 if TYPE_CHECKING:
     from dvc_trail.project import Project
@@ -78,7 +79,7 @@ def assign(
     if require_better:
         from dvc_trail.compare import require_better as check
 
-        print(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}")
+        print(for_line(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}"))
     if push:
         from dvc_trail.cli.share import publish_version
 
@@ -180,4 +181,6 @@ def check_ref(
     if json:
         render.print_json(event.to_dict())
     else:
-        print(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
+        print(
+            for_line(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
+        )

@@ -11,6 +11,7 @@ import typer
 from dvc_trail import render
 from dvc_trail.cli.app import GitRemoteOpt, JsonOpt, RefArg, RemoteOpt, command, project, settings
 from dvc_trail.errors import UsageError
+from dvc_trail.escapes import for_line
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -84,7 +85,7 @@ def get(
         else:
             result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
-    print(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}")
+    print(for_line(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}"))
 
 
 @command()

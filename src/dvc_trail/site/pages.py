@@ -167,7 +167,6 @@ class Pages:
         root = paths.relative(paths.artifact_page(view.name), "")
         oldest_first = view.versions[::-1]
         found = [charts.trend_chart(k, oldest_first) for k in view.metric_keys[:MAX_CHARTS]]
-        out_name = (view.decl or {}).get("path", "").rstrip("/").rpartition("/")[2] or "artifact"
         return self._render(
             "artifact.html",
             paths.artifact_page(view.name),
@@ -175,9 +174,7 @@ class Pages:
             charts=[rows.chart_rows(c) for c in found if c],
             key_metrics=view.metric_keys[:KEY_METRICS],
             known=known,
-            clone_url=self.clone_url,
-            registry_url=self.registry_url,
-            out_name=out_name,
+            snippets=rows.fetch_snippets(view, self.clone_url, self.registry_url),
             rows=rows.version_rows(view.name, view.versions, view.metric_keys[:KEY_METRICS], root),
             moves=rows.move_rows(view.stage_history),
         )

@@ -159,3 +159,26 @@ def chart_rows(chart: charts.TrendChart) -> dict[str, Any]:
         "points": points,
         "staged": [p for p in points if p[4]],
     }
+
+
+def fetch_snippets(view: Any, clone_url: str | None, registry_url: str | None) -> list[str]:
+    """The "how to fetch it" blocks: each command line with every word shell-quoted (the Python one as literals).
+
+    The artifact path names the output folder and is repository text (`;`, `|`, `#`, `$()`, quotes, newlines):
+    copied into a shell it stays one word, into Python one string.
+    """
+    from dvc_trail.escapes import for_shell, for_terminal
+
+    path = (view.decl or {}).get("path")
+    out = (for_terminal(path).rstrip("/").rpartition("/")[2] if isinstance(path, str) else "") or "artifact"
+    stage = next(iter(view.stages), None) if view.stages else None
+    ref = view.name + (f"#{stage}" if stage else f"@{view.latest}" if view.latest else "")
+    repo = clone_url or "REPO_URL"
+    trail = [for_shell("trail", "get", ref, "--repo", repo, "-o", out)]
+    if registry_url:
+        trail.append(for_shell("trail", "get", ref, "--registry", registry_url, "-o", out))
+    blocks = ["\n".join(trail), f"from dvc_trail import api\n\npath = api.get({ref!r}, repo={repo!r}, out={out!r})"]
+    if view.latest:
+        which = ["--stage", stage] if stage else ["--rev", f"{view.name}@{view.latest}"]
+        blocks.append(for_shell("dvc", "artifacts", "get", repo, view.name, *which, "-o", out))
+    return blocks
