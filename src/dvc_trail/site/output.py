@@ -29,6 +29,7 @@ from dvc_trail.site import safefs
 MANIFEST = ".trail-site.json"  # the marker: written first, so a build cut short leaves a folder still recognised
 MARKER = b'{"format": 2, "generator": "trail site"}\n'
 OWNED_DIRS = ("a", "api", "history")
+OLD_TEMPORARY = {f".{n}.tmp" for n in ("index.html", "stages.html", "history.html", ".nojekyll", MANIFEST)}
 MAX_OPEN = 128  # folder fds kept open at once (a registry of thousands of artifacts has more folders)
 
 
@@ -235,7 +236,7 @@ class SiteFolder:
                 folders.add(folder)
                 folder = folder.rpartition("/")[0]
         top = self.lists[""]
-        for name in [n for n in top if safefs.is_temporary(n)]:  # left by a build that was killed
+        for name in [n for n in top if safefs.is_temporary(n) or n in OLD_TEMPORARY]:  # left by a killed build
             safefs.unlink_quietly(self.fds[""], name)
         pending = [name for name in OWNED_DIRS if name in top]
         while pending:

@@ -11,8 +11,10 @@ import http.server
 import mimetypes
 import os
 import stat
+import sys
 import urllib.parse
 from pathlib import Path
+from typing import Any
 
 from dvc_trail.errors import TrailError
 from dvc_trail.site import safefs
@@ -115,6 +117,11 @@ class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     root: int
     hosts: frozenset[str]
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Nothing for a browser that closed a connection early (the standard server prints a traceback)."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 def make_server(folder: Path, port: int) -> _Server:
