@@ -91,7 +91,7 @@ def test_a_committed_site_with_links_forged_pages_and_manifest_changes_nothing_o
     trail(evil, "site", "-o", "site")
     site = evil / "site"
     record = json.loads(next((evil / ".git" / "trail" / "site-folders").glob("*.json")).read_text())
-    pages = {rel: key for rel, (key, _) in record["files"].items()}
+    pages = {rel: key for rel, (key, _) in record["pages"].items()}
     for bad in (str(mine / ".profile"), "../../home/.bashrc", "a/../../../home/project/notes.txt", "a/../../../home"):
         pages[bad] = "x"  # an older trail unlinked every manifest entry it did not produce
     (site / ".trail-site.json").write_text(json.dumps({"format": 1, "groups": record["groups"], "pages": pages}))

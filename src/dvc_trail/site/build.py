@@ -122,7 +122,7 @@ def _history(
 
     `key` digests every event and which versions have pages; the archive parts have keys of their own.
     """
-    parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
+    parts = folder.recorded("history/")
     json_rel = f"{paths.API}/history.json"
     unchanged = {"history.html": key, json_rel: key, **parts}
     if all(folder.is_fresh(rel, k) for rel, k in unchanged.items()):

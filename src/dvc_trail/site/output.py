@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import secrets
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -66,13 +65,12 @@ class SiteFolder:
             self.real = os.path.realpath(path)
             self.record = cache / "site-folders" / f"{hashlib.sha256(self.real.encode()).hexdigest()[:32]}.json"
             old = _load(self.record, self.real)
-            self.keys: dict[str, str] = {rel: e[0] for rel, e in old["files"].items()}
-            self.inodes: dict[str, int] = {rel: e[1] for rel, e in old["files"].items()}
+            self.old: dict[str, list] = old["pages"]  # as `new`, from the last build (shape checked in use)
             self.old_dirs: dict[str, list[int]] = old["dirs"]
             self.groups: dict[str, str] = old["groups"]
             self._init_dir("", self.fds[""])
             top = self.lists[""]
-            mine = self.old_dirs.get("", [0, 0])[:2] == self.opened[""][:2]
+            mine = isinstance(was := self.old_dirs.get(""), list) and was[:2] == self.opened[""][:2]
             if top and not top.get(MANIFEST, (0, False))[1] and not mine:
                 why = f"is not empty and holds no trail site ({MANIFEST} missing)"
                 raise TrailError(f"{root} {why}: choose another folder")
@@ -85,17 +83,17 @@ class SiteFolder:
         """Whether `rel` was built from the same inputs and is still there (then it counts as produced)."""
         if self.is_fresh(rel, key):
             self.produced.add(rel)
-            self.new[rel] = [key, self.inodes[rel]]
+            self.new[rel] = self.old[rel]
             self.unchanged += 1
             return True
         return False
 
     def keep_all(self, rels: list[str]) -> bool:
         """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
-        if not all(rel in self.keys and self._kept(rel) for rel in rels):
+        if not all(self._kept(rel) for rel in rels):
             return False
         self.produced.update(rels)
-        self.new.update((rel, [self.keys[rel], self.inodes[rel]]) for rel in rels)
+        self.new.update((rel, self.old[rel]) for rel in rels)
         self.unchanged += len(rels)
         return True
 
@@ -109,7 +107,11 @@ class SiteFolder:
 
     def is_fresh(self, rel: str, key: str) -> bool:
         """Whether `rel` was built from the same inputs and is still the file the build wrote."""
-        return self.keys.get(rel) == key and self._kept(rel)
+        return self._kept(rel) and self.old[rel][0] == key
+
+    def recorded(self, prefix: str) -> dict[str, str]:
+        """Each recorded page under `prefix` with the key of its inputs."""
+        return {rel: e[0] for rel, e in self.old.items() if rel.startswith(prefix) and isinstance(e, list) and e}
 
     def _kept(self, rel: str) -> bool:
         """Whether `rel` is still the file the last build left: its folder unchanged since, the same inode."""
@@ -117,7 +119,11 @@ class SiteFolder:
         if folder not in self.lists:
             self._fd(folder, create=False)
         entry = self.lists[folder].get(name)
-        return folder in self.trusted and entry is not None and entry[1] and entry[0] == self.inodes.get(rel)
+        try:
+            recorded = self.old.get(rel)
+            return folder in self.trusted and entry is not None and entry[1] and entry[0] == recorded[1]  # type: ignore[index]
+        except (TypeError, IndexError, KeyError):  # a malformed record
+            return False
 
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Nothing: writes `rel` unless it already holds exactly these bytes (never through a link)."""
@@ -150,11 +156,10 @@ class SiteFolder:
         """The build's report, once what it did not produce is removed and the record saved."""
         removed: list[str] = []
         try:
-            self._sweep(removed)
+            folders = self._sweep(removed)
             self.close()
-            dirs = {"", *(rel.rpartition("/")[0] for rel in self.produced)}
             try:
-                self._save({rel: self.new[rel] for rel in self.produced}, {d: self._print(d) for d in dirs})
+                self._save(self.new, {d: self._print(d) for d in ("", *folders)})
             except OSError:
                 pass  # no record: the next build treats the folder as foreign (slower, as safe)
         finally:
@@ -168,8 +173,8 @@ class SiteFolder:
         old = self.old_dirs
         dirs = {d: fp for d, fp in old.items() if d not in self.opened} | {d: self._print(d) for d in self.opened}
         kept = {
-            rel: [self.keys[rel], inode]
-            for rel, inode in self.inodes.items()
+            rel: e
+            for rel, e in self.old.items()
             if (folder := rel.rpartition("/")[0]) in self.trusted or folder not in self.opened
         }
         try:
@@ -227,9 +232,10 @@ class SiteFolder:
             self.trusted.add(folder)
         self.lists[folder] = safefs.listing(fd)
 
-    def _sweep(self, removed: list[str]) -> None:
-        """Nothing: removes from the site's own folders everything this build did not produce (links as links)."""
-        folders = set()
+    def _sweep(self, removed: list[str]) -> set[str]:
+        """Removes from the site's own folders everything this build did not produce (links as links); the folders
+        holding what it produced."""
+        folders: set[str] = set()
         for rel in self.produced:
             folder = rel.rpartition("/")[0]
             while folder and folder not in folders:
@@ -261,12 +267,13 @@ class SiteFolder:
                 safefs.remove(fd, child, removed, rel)
                 del self.lists[folder][child]
                 self.dirty.add(folder)
+        return folders
 
-    def _save(self, files: dict[str, list], dirs: dict[str, list[int]]) -> None:
+    def _save(self, pages: dict[str, list], dirs: dict[str, list[int]]) -> None:
         """Nothing: writes the record (in the repository's own folder, never in the site folder)."""
-        record = {"format": 1, "folder": self.real, "dirs": dirs, "groups": self.new_groups, "files": files}
+        record = {"format": 1, "folder": self.real, "dirs": dirs, "groups": self.new_groups, "pages": pages}
         self.record.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.record.with_name(f"{self.record.name}.{secrets.token_hex(8)}.tmp")
+        tmp = self.record.with_name(f"{self.record.name}.{os.urandom(8).hex()}.tmp")
         try:
             tmp.write_text(json.dumps(record, separators=(",", ":")))
             os.replace(tmp, self.record)
@@ -307,41 +314,18 @@ def _check_parents(path: str, shown: Path, top: str) -> None:
                 raise TrailError(f"refusing {shown}: {prefix} is a symbolic link in the repository")
 
 
-def _site_path(rel: object) -> bool:
-    """Whether a recorded name is a path of the site's own layout (no `..`, no absolute path)."""
-    if not isinstance(rel, str):
-        return False
-    parts = rel.split("/")
-    clean = all(p not in ("", ".", "..") and "\0" not in p for p in parts)
-    return clean and (len(parts) == 1 or parts[0] in OWNED_DIRS)
-
-
 def _load(path: Path, real: str) -> dict:
-    """The record of the last build into the folder at `real` (validated; empty when missing or malformed)."""
-    empty: dict = {"files": {}, "dirs": {}, "groups": {}}
+    """The record of the last build into the folder at `real` (empty when missing or malformed).
+
+    Only its shape is checked: names are looked up, never opened from it (`_fd` refuses `..` and empty parts).
+    """
+    empty: dict = {"pages": {}, "dirs": {}, "groups": {}}
     try:
         data = json.loads(path.read_bytes())
     except (OSError, ValueError, RecursionError):
         return empty
     if not isinstance(data, dict) or data.get("format") != 1 or data.get("folder") != real:
         return empty
-    files, dirs, groups = data.get("files"), data.get("dirs"), data.get("groups")
-    if not (isinstance(files, dict) and isinstance(dirs, dict) and isinstance(groups, dict)):
+    if not all(isinstance(data.get(part), dict) for part in empty):
         return empty
-    return {
-        "files": {
-            rel: e
-            for rel, e in files.items()
-            if _site_path(rel)
-            and isinstance(e, list)
-            and len(e) == 2
-            and isinstance(e[0], str)
-            and isinstance(e[1], int)
-        },
-        "dirs": {
-            d: fp
-            for d, fp in dirs.items()
-            if (d == "" or _site_path(d)) and isinstance(fp, list) and len(fp) == 4 and all(type(v) is int for v in fp)
-        },
-        "groups": {k: v for k, v in groups.items() if isinstance(v, str)},
-    }
+    return {part: data[part] for part in empty}

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import re
-import secrets
 import stat
 
 DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK
@@ -88,7 +87,7 @@ def same_bytes(parent: int, name: str, data: bytes) -> int | None:
 
 def replace(parent: int, name: str, data: bytes) -> int:
     """Write `name` through a random temporary name and a rename (whatever `name` was is replaced); its inode."""
-    tmp = f".{name[:200]}.{secrets.token_hex(8)}.tmp"
+    tmp = f".{name[:200]}.{os.urandom(8).hex()}.tmp"
     ino = create(parent, tmp, data)
     try:
         try:
