@@ -71,7 +71,7 @@ class SiteFolder:
             self._init_dir("", self.fds[""])
             top = self.lists[""]
             mine = isinstance(was := self.old_dirs.get(""), list) and was[:2] == self.opened[""][:2]
-            if top and not top.get(MANIFEST, (0, False))[1] and not mine:
+            if top and not _is_file(self.fds[""], MANIFEST) and not mine:
                 why = f"is not empty and holds no trail site ({MANIFEST} missing)"
                 raise TrailError(f"{root} {why}: choose another folder")
             self.write(MANIFEST, MARKER)
@@ -90,8 +90,14 @@ class SiteFolder:
 
     def keep_all(self, rels: list[str]) -> bool:
         """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
-        if not all(self._kept(rel) for rel in rels):
-            return False
+        lists, trusted, old = self.lists, self.trusted, self.old
+        for rel in rels:  # `_kept`, inline: this runs for every kept page
+            folder, _, name = rel.rpartition("/")
+            if folder not in lists:
+                self._fd(folder, create=False)
+            recorded = old.get(rel)
+            if folder not in trusted or type(recorded) is not list or lists[folder].get(name) != recorded[1]:
+                return False
         self.produced.update(rels)
         self.new.update((rel, self.old[rel]) for rel in rels)
         self.unchanged += len(rels)
@@ -118,12 +124,8 @@ class SiteFolder:
         folder, _, name = rel.rpartition("/")
         if folder not in self.lists:
             self._fd(folder, create=False)
-        entry = self.lists[folder].get(name)
-        try:
-            recorded = self.old.get(rel)
-            return folder in self.trusted and entry is not None and entry[1] and entry[0] == recorded[1]  # type: ignore[index]
-        except (TypeError, IndexError, KeyError):  # a malformed record
-            return False
+        recorded = self.old.get(rel)
+        return folder in self.trusted and type(recorded) is list and self.lists[folder].get(name) == recorded[1]
 
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Nothing: writes `rel` unless it already holds exactly these bytes (never through a link)."""
@@ -132,14 +134,13 @@ class SiteFolder:
         fd = self._fd(folder, create=True)
         assert fd is not None
         entries = self.lists[folder]
-        entry = entries.get(name)
         inode = None
-        if entry is None:  # a new page: nothing to compare, no temporary name
+        if name not in entries:  # a new page: nothing to compare, no temporary name
             try:
                 inode = safefs.create(fd, name, data)
             except FileExistsError:
                 pass
-        elif entry[1]:
+        else:  # compared only when it is a regular file (never a link, never a FIFO)
             inode = safefs.same_bytes(fd, name, data)
             if inode is not None:
                 self.unchanged += 1
@@ -147,7 +148,7 @@ class SiteFolder:
                 return
         if inode is None:
             inode = safefs.replace(fd, name, data)
-        entries[name] = (inode, True)
+        entries[name] = inode
         self.dirty.add(folder)
         self.written.append(rel)
         self.new[rel] = [key or "", inode]
@@ -215,8 +216,8 @@ class SiteFolder:
                 raise
             self.lists.setdefault(folder, {})
             return None
-        if create and self.lists[up].get(name, (0, False))[0] != (inode := os.fstat(fd).st_ino):
-            self.lists[up][name] = (inode, False)  # made here (a link or file there was removed first)
+        if create and self.lists[up].get(name) != (inode := os.fstat(fd).st_ino):
+            self.lists[up][name] = inode  # made here (a link or file there was removed first)
             self.dirty.add(up)
         if len(self.fds) >= MAX_OPEN:
             for other in [f for f in self.fds if f and not folder.startswith(f + "/")]:
@@ -279,6 +280,14 @@ class SiteFolder:
             os.replace(tmp, self.record)
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _is_file(parent: int, name: str) -> bool:
+    """Whether `name` is a regular file (a link is not)."""
+    try:
+        return stat.S_ISREG(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
 
 
 def _open_root(path: str, shown: Path, inside: Path | None) -> int:

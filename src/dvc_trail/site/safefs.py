@@ -20,7 +20,7 @@ _CREATE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 NOT_A_FOLDER = (errno.ENOTDIR, errno.ELOOP)
 
 _TEMPORARY = re.compile(r"^\..*\.[0-9a-f]{16}\.tmp$", re.DOTALL)
-Listing = dict[str, tuple[int, bool]]  # name -> (inode, is a regular file), from one scandir (no stat)
+Listing = dict[str, int]  # name -> inode, from one scandir (no stat)
 
 
 def open_dir(name: str, dir_fd: int | None = None) -> int:
@@ -43,9 +43,9 @@ def make_dir(parent: int, name: str) -> int:
 
 
 def listing(fd: int) -> Listing:
-    """Every name in a folder with its inode and whether it is a regular file (the folder's d_type: no stat)."""
+    """Every name in a folder with its inode (from the folder's entries: no stat)."""
     with os.scandir(fd) as entries:
-        return {e.name: (e.inode(), e.is_file(follow_symlinks=False)) for e in entries}
+        return {e.name: e.inode() for e in entries}
 
 
 def fingerprint(fd: int) -> list[int]:
