@@ -7,11 +7,15 @@ answers only loopback host names and serves no link. No tag name, however long, 
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import http.client
 import json
 import os
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,8 +78,6 @@ def links(folder: Path) -> list[str]:
 
 def link(at: Path, target: Path) -> None:
     if at.is_dir() and not at.is_symlink():
-        import shutil
-
         shutil.rmtree(at)
     elif at.exists() or at.is_symlink():
         at.unlink()
@@ -154,10 +156,13 @@ def test_a_page_replaced_after_the_build_is_rewritten(tmp_path: Path) -> None:
 
 
 def test_odd_file_types_in_the_folder(tmp_path: Path) -> None:
+    mine = home(tmp_path)
     repo = registry(tmp_path)
     site = tmp_path / "site"
     trail(repo, "site", "-o", str(site))
     clean = files(site)
+    (site / "stages.html").unlink()
+    os.link(mine / ".bashrc", site / "stages.html")  # a hard link: a page written in place would change .bashrc
     for fifo in (site / "index.html", site / "a" / "model" / "v1.1.0.html"):
         fifo.unlink()
         os.mkfifo(fifo)  # an older trail opened it to compare: blocked forever
@@ -175,6 +180,50 @@ def test_odd_file_types_in_the_folder(tmp_path: Path) -> None:
     report = trail(repo, "site", "-o", str(site)).stdout
     assert files(site) == clean, report
     assert not (site / "a" / "d").exists()
+    assert (mine / ".bashrc").read_text() == "export PATH=/usr/bin\n"
+
+
+def test_a_marker_that_is_a_link_is_never_read(tmp_path: Path) -> None:
+    repo = registry(tmp_path)
+    site = tmp_path / "site"
+    (site / "a").mkdir(parents=True)
+    (site / "a" / "page.html").write_text("someone's")
+    (site / ".trail-site.json").symlink_to("/dev/zero")  # an older trail read it whole: MemoryError, exit 3
+    proc = subprocess.run(
+        [sys.executable, "-m", "dvc_trail", "site", "-o", str(site)],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "holds no trail site" in proc.stderr
+    assert (site / "a" / "page.html").read_text() == "someone's"
+    mine = home(tmp_path)
+    shutil.rmtree(site)
+    trail(repo, "site", "-o", str(site))
+    (site / ".trail-site.json").unlink()
+    (site / ".trail-site.json").symlink_to(mine / ".bashrc")  # in a folder the build recorded: replaced as a link
+    trail(repo, "site", "-o", str(site))
+    assert not (site / ".trail-site.json").is_symlink()
+    assert (mine / ".bashrc").read_text() == "export PATH=/usr/bin\n"
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dvc_trail.errors import TrailError
+    from dvc_trail.project import Project
+    from dvc_trail.site import build, safefs
+
+    repo = registry(tmp_path)
+    site = tmp_path / "site"
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(safefs, "create", full)
+    with pytest.raises(TrailError, match="No space left on device"):
+        build.build_site(Project.open(repo), site)
+    monkeypatch.undo()
+    trail(repo, "site", "-o", str(site))
 
 
 def test_a_build_cut_short_is_recognised_and_finished(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

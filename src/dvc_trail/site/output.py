@@ -15,12 +15,15 @@ a non-empty folder with neither it nor a record of its own is refused rather tha
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
 
 from dvc_trail.errors import TrailError
 from dvc_trail.site import safefs
@@ -30,6 +33,24 @@ MARKER = b'{"format": 2, "generator": "trail site"}\n'
 OWNED_DIRS = ("a", "api", "history")
 OLD_TEMPORARY = {f".{n}.tmp" for n in ("index.html", "stages.html", "history.html", ".nojekyll", MANIFEST)}
 MAX_OPEN = 128  # folder fds kept open at once (a registry of thousands of artifacts has more folders)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _one_line(method: Callable[Concatenate[SiteFolder, P], R]) -> Callable[Concatenate[SiteFolder, P], R]:
+    """The method, with an OSError of the folder (EACCES, ENOSPC, EROFS, ...) as one TrailError line."""
+
+    @functools.wraps(method)
+    def wrapper(self: SiteFolder, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except OSError as err:
+            where = f" ({err.filename})" if isinstance(err.filename, str) else ""
+            raise TrailError(f"cannot write the site into {self.root}: {err.strerror or err}{where}") from None
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -79,6 +100,7 @@ class SiteFolder:
             self.close()
             raise
 
+    @_one_line
     def fresh(self, rel: str, key: str) -> bool:
         """Whether `rel` was built from the same inputs and is still there (then it counts as produced)."""
         if self.is_fresh(rel, key):
@@ -88,6 +110,7 @@ class SiteFolder:
             return True
         return False
 
+    @_one_line
     def keep_all(self, rels: list[str]) -> bool:
         """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
         lists, trusted, old = self.lists, self.trusted, self.old
@@ -111,6 +134,7 @@ class SiteFolder:
         """Nothing: records the inputs of a group of pages for the next build."""
         self.new_groups[name] = key
 
+    @_one_line
     def is_fresh(self, rel: str, key: str) -> bool:
         """Whether `rel` was built from the same inputs and is still the file the build wrote."""
         return self._kept(rel) and self.old[rel][0] == key
@@ -127,6 +151,7 @@ class SiteFolder:
         recorded = self.old.get(rel)
         return folder in self.trusted and type(recorded) is list and self.lists[folder].get(name) == recorded[1]
 
+    @_one_line
     def write(self, rel: str, data: bytes, key: str | None = None) -> None:
         """Nothing: writes `rel` unless it already holds exactly these bytes (never through a link)."""
         self.produced.add(rel)
@@ -153,6 +178,7 @@ class SiteFolder:
         self.written.append(rel)
         self.new[rel] = [key or "", inode]
 
+    @_one_line
     def finish(self, warnings: list[str]) -> BuildReport:
         """The build's report, once what it did not produce is removed and the record saved."""
         removed: list[str] = []
