@@ -141,6 +141,17 @@ def test_an_output_folder_that_is_a_link_is_refused(tmp_path: Path) -> None:
     assert tree(mine) == before
 
 
+def test_a_marker_at_the_top_of_a_clone_never_makes_it_a_site(tmp_path: Path) -> None:
+    evil = registry(tmp_path)
+    (evil / ".trail-site.json").write_text('{"format": 2, "generator": "trail site"}\n')
+    (evil / "api").mkdir()
+    (evil / "api" / "server.py").write_text("the project's own code\n")
+    commit_all(evil, "a marker at the top")
+    clone = tmp_path / "clone"
+    git(tmp_path, "clone", "--quiet", str(evil), str(clone))
+    assert "git repository" in attack(clone, "site", "-o", ".")
+
+
 def test_a_page_replaced_after_the_build_is_rewritten(tmp_path: Path) -> None:
     repo = registry(tmp_path)
     site = tmp_path / "site"

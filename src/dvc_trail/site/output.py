@@ -92,6 +92,8 @@ class SiteFolder:
             self._init_dir("", self.fds[""])
             top = self.lists[""]
             mine = isinstance(was := self.old_dirs.get(""), list) and was[:2] == self.opened[""][:2]
+            if ".git" in top:  # a work tree (a clone may commit a marker at its top): never swept
+                raise TrailError(f"refusing {root}: it holds a git repository (.git); choose a folder of its own")
             if top and not _is_file(self.fds[""], MANIFEST) and not mine:
                 why = f"is not empty and holds no trail site ({MANIFEST} missing)"
                 raise TrailError(f"{root} {why}: choose another folder")
