@@ -273,6 +273,8 @@ class SiteFolder:
         top = self.lists[""]
         for name in [n for n in top if safefs.is_temporary(n) or n in OLD_TEMPORARY]:  # left by a killed build
             safefs.unlink_quietly(self.fds[""], name)
+            del top[name]
+            self.dirty.add("")
         pending = [name for name in OWNED_DIRS if name in top]
         while pending:
             folder = pending.pop()
