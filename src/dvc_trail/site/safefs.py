@@ -113,6 +113,7 @@ def remove(parent: int, name: str, removed: list[str], rel: str) -> None:
         removed.append(rel)
         return
     below: list[str] = []  # names from `name` down to the folder `fd` is open on
+    inodes: list[int] = []  # the inodes of the folders above it, to check each way up
     fd = open_dir(name, parent)
     try:
         while True:
@@ -121,6 +122,7 @@ def remove(parent: int, name: str, removed: list[str], rel: str) -> None:
                     removed.append("/".join([rel, *below, child]))
                 else:  # a folder: go down into it
                     deeper = open_dir(child, fd)
+                    inodes.append(os.fstat(fd).st_ino)
                     os.close(fd)
                     fd = deeper
                     below.append(child)
@@ -131,6 +133,8 @@ def remove(parent: int, name: str, removed: list[str], rel: str) -> None:
                 up = open_dir("..", fd)
                 os.close(fd)
                 fd = up
+                if os.fstat(fd).st_ino != inodes.pop():  # the tree was moved meanwhile: stop rather than guess
+                    raise OSError(errno.ESTALE, "a folder moved while it was removed", below[-1])
                 os.rmdir(below.pop(), dir_fd=fd)
     finally:
         os.close(fd)
