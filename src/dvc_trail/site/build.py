@@ -26,8 +26,18 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     """Write (or update) the site for this repository's registry into `out`; the report of what changed there."""
     options = options or SiteOptions()
     check_page_url(options.repo_url, "--repo-url"), check_page_url(options.base_url, "--base-url")
-    folder = SiteFolder(out)
     git_dir = project.git.git_dir()
+    folder = SiteFolder(out, git_dir / "trail", project.git.root)
+    try:
+        warnings = _build(project, folder, options, git_dir)
+    except BaseException:  # an error or Ctrl-C: what was verified or written so far is recorded for the next build
+        folder.abort()
+        raise
+    return folder.finish(warnings)
+
+
+def _build(project: Project, folder: SiteFolder, options: SiteOptions, git_dir: Path) -> list[str]:
+    """Every page and API file into `folder`; the warnings."""
     reader = CacheReader(git_dir)  # reads the facts cache while git lists the tags
     state = project.state
     artifacts = state.artifacts
@@ -103,7 +113,7 @@ def build_site(project: Project, out: Path, options: SiteOptions | None = None) 
     folder.write(f"{paths.API}/registry.json", to_json(registry))
     folder.write(f"{paths.API}/schema.json", schema.published())  # what `get --registry` checks (its own copy)
     folder.write(".nojekyll", b"")
-    return folder.finish(warnings)
+    return warnings
 
 
 def _history(
@@ -113,7 +123,7 @@ def _history(
 
     `key` digests every event and which versions have pages; the archive parts have keys of their own.
     """
-    parts = {rel: k for rel, k in folder.keys.items() if rel.startswith("history/")}
+    parts = folder.recorded("history/")
     json_rel = f"{paths.API}/history.json"
     unchanged = {"history.html": key, json_rel: key, **parts}
     if all(folder.is_fresh(rel, k) for rel, k in unchanged.items()):
