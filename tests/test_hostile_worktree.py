@@ -22,7 +22,7 @@ from dvc_trail.compare import compare
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.project import Project
-from tests.conftest import commit_all, dvc, git
+from tests.conftest import commit_all, dvc, git, trail
 from tests.test_hostile import SECRET, TOKEN, _isolated, attack, md5, snapshot, store_object  # noqa: F401
 
 Link = tuple[str]  # ("target",): a symlink to target, as the attacker commits it
@@ -356,3 +356,51 @@ def test_the_reader_in_process(tmp_path: Path, home: Path) -> None:
     assert SECRET not in str(err.value)
     with pytest.raises(worktree.Refused, match="larger than 0 MiB"):
         worktree.read_workspace_file(root, "in.json", limit=1)
+
+
+def test_outputs_are_never_written_through_a_link(tmp_path: Path, home: Path) -> None:
+    """`-o report.md`, `card -o` and a plot's `.html` beside its `.svg`: a committed link there is refused."""
+    bashrc = (str(home / ".bashrc"),)
+    base = {
+        **BASE,
+        "dvc.yaml": "artifacts:\n  model:\n    path: model.bin\n    type: model\nmetrics:\n- metrics.yaml\n",
+        "model.bin.dvc": "outs:\n- md5: " + "a" * 32 + "\n  path: model.bin\n",
+    }
+    repo = cloned(tmp_path, {"report.md": bashrc, "card.md": bashrc, "acc.html": bashrc}, base)
+    git(repo, "tag", "-a", "-m", "Registering artifact model version v1.0.0", "model@v1.0.0")
+    for args, name in (
+        (["report", "-o", "report.md"], "report.md"),
+        (["card", "model@v1.0.0", "-o", "card.md"], "card.md"),
+        (["metrics", "model", "--plot", "acc.svg"], "acc.html"),  # neither file is written
+    ):
+        line = attack(repo, *args, code=1)
+        assert line == f"trail: error: refusing to write {name}: it is a link (remove it, or name another file)"
+    assert (home / ".bashrc").read_text() == "# mine\n"
+    for link in ("report.md", "card.md", "acc.html"):
+        (repo / link).unlink()
+    trail(repo, "metrics", "model", "--plot", "acc.svg")  # once the links are gone, both are written
+    assert (repo / "acc.html").is_file() and not (repo / "acc.html").is_symlink()
+
+
+def test_links_through_proc(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`/proc/self/environ` holds CI's GITHUB_TOKEN; `/proc/self/root/...` reaches any file by another name."""
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    repo = cloned(tmp_path, {"metrics.yaml": ("/proc/self/environ",)}, BASE)
+    assert "could not be read: it is a link out of the repository" in visit(repo, "diff", "HEAD~1").stderr
+    (repo / "metrics.yaml").unlink()
+    (repo / "metrics.yaml").symlink_to(f"/proc/self/root{home}/.config/gh/hosts.yml")
+    assert "could not be read: it is a link out of the repository" in visit(repo, "diff", "HEAD~1").stderr
+    (repo / "metrics.yaml").unlink()
+    (repo / "metrics.yaml").symlink_to("/proc/self/cwd/results.yaml")  # the repository itself: read
+    (repo / "results.yaml").write_text("acc: 0.5\n")
+    assert json.loads(visit(repo, "diff", "HEAD~1", "--json").stdout)["metrics"]["metrics.yaml"]["acc"]["new"] == 0.5
+
+
+def test_many_links_to_one_big_file_are_bounded_in_total(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each link is inside the repository and under the bound of one file, but not all of them together."""
+    names = [f"m{i}.yaml" for i in range(4)]
+    base = {**BASE, "dvc.yaml": "metrics:\n" + "".join(f"- {n}\n" for n in names), "big.yaml": "a: 1\n" * 100_000}
+    repo = cloned(tmp_path, {n: ("big.yaml",) for n in names}, base)
+    monkeypatch.setattr(worktree, "MAX_TOTAL", 1 << 20)  # 1 MiB; 4 x 600 KB read would pass it
+    with pytest.raises(TrailError, match="refusing to read more than 1 MiB from the work tree"):
+        compare(Project(Git(repo)), "HEAD~1", None)

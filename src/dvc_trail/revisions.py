@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail import dvcfiles, treecache
+from dvc_trail import dvcfiles, treecache, worktree
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
@@ -153,6 +153,7 @@ class RevisionReader:
     def __init__(self, git: Git) -> None:
         self.git = git
         self.refused: dict[str, Refused] = {}  # work-tree files found but not read, by path
+        self.total = 0  # bytes read from the work tree by one `read`
 
     @cached_property
     def cache(self) -> LocalCache:
@@ -192,7 +193,7 @@ class RevisionReader:
     def _read(
         self, revisions: list[Revision], params: bool, metrics: bool, also: tuple[str, ...]
     ) -> list[RevisionData]:
-        self.refused = {}
+        self.refused, self.total = {}, 0
         found = self._dvc_files(revisions)
         known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         # metrics files already known to be declared are read with the DVC files: one cat-file batch, not two
@@ -287,10 +288,14 @@ class RevisionReader:
     def _workspace_file(self, path: str) -> bytes | None:
         """A work-tree file through the one bounded reader; a refused one is remembered (None here)."""
         try:
-            return read_workspace_file(self.git.root, path, cache_dir=lambda: self.cache.dir)
+            raw = read_workspace_file(self.git.root, path, cache_dir=lambda: self.cache.dir)
         except Refused as err:
             self.refused[path] = err
             return None
+        self.total += len(raw or b"")
+        if self.total > worktree.MAX_TOTAL:  # as for git: many links to one big file in the repository
+            raise TrailError(f"refusing to read more than {worktree.MAX_TOTAL >> 20:,} MiB from the work tree")
+        return raw
 
 
 def _ancestors(path: str) -> list[str]:

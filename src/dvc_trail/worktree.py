@@ -3,11 +3,13 @@
 A clone can commit symlinks: `metrics.yaml -> ~/.config/gh/hosts.yml` would print the user's token into a PR
 comment, `metrics.json -> /dev/zero` would never end, `params.yaml -> /dev/tty` would wait for the terminal.
 Every read of a work-tree file goes through `read_workspace_file`; every read of a local DVC cache object
-through `read_regular` (its hash is checked by the caller).
+through `read_regular` (its hash is checked by the caller); every file the user names with `-o` is written by
+`write_output`, never through a link (`report.md -> ~/.bashrc`).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -16,9 +18,10 @@ from pathlib import Path
 from typing import IO
 
 from dvc_trail.errors import TrailError
-from dvc_trail.gitprocess import MAX_BLOB
+from dvc_trail.gitprocess import MAX_BLOB, MAX_BLOBS
 
 MAX_FILE = MAX_BLOB  # the bound of a file read from git, for the same file read from the work tree
+MAX_TOTAL = MAX_BLOBS  # and of all the files one command reads (`RevisionReader`)
 _OPEN = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 _CACHE_OBJECT = re.compile(r"(?:files/md5/)?([0-9a-f]{2})/([0-9a-f]{30})")  # DVC 3's layout, or DVC 2's
 
@@ -73,6 +76,26 @@ def read_regular(path: str, limit: int, name: str | None = None) -> bytes | None
         return None
     with os.fdopen(fd, "rb") as handle:
         return _read(handle, limit, name or path)
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write the file the user named (`-o`): a link there (a clone can commit one) is refused, never written through."""
+    write_outputs({path: text})
+
+
+def write_outputs(files: dict[Path, str]) -> None:
+    """Write several such files (a plot's .svg and .html): a link at any of them is refused before any is written."""
+    for path in files:
+        if os.path.islink(path):
+            raise TrailError(f"refusing to write {path}: it is a link (remove it, or name another file)")
+    for path, text in files.items():
+        try:  # O_NOFOLLOW: a link planted since the check above is refused too
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666)
+        except OSError as err:
+            why = "it is a link" if err.errno == errno.ELOOP else (err.strerror or "failed").lower()
+            raise TrailError(f"refusing to write {path}: {why}") from None
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
 
 
 def _open_regular(path: str, name: str) -> int | None:
