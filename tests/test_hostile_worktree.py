@@ -404,3 +404,12 @@ def test_many_links_to_one_big_file_are_bounded_in_total(tmp_path: Path, monkeyp
     monkeypatch.setattr(worktree, "MAX_TOTAL", 1 << 20)  # 1 MiB; 4 x 600 KB read would pass it
     with pytest.raises(TrailError, match="refusing to read more than 1 MiB from the work tree"):
         compare(Project(Git(repo)), "HEAD~1", None)
+
+
+def test_names_the_system_cannot_open(tmp_path: Path) -> None:
+    """A NUL or a 300-byte name in a dvc.yaml metric path (both were exit 3 in the work tree)."""
+    repo = cloned(tmp_path, {}, BASE)
+    (repo / "dvc.yaml").write_text('metrics:\n- "a\\0b.yaml"\n- ' + "x" * 300 + ".yaml\n")
+    proc = visit(repo, "diff", "--fail-on", "acc<-1", code=1)
+    assert "ab.yaml at workspace could not be read: it is not a file name" in proc.stderr, proc.stderr
+    assert ".yaml at workspace could not be read: file name too long" in proc.stderr, proc.stderr

@@ -107,8 +107,10 @@ def _open_regular(path: str, name: str) -> int | None:
         fd = os.open(path, _OPEN)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    except OSError as err:  # a link loop, no permission, a socket (ENXIO)
+    except OSError as err:  # a link loop, no permission, a socket (ENXIO), a name too long
         raise Refused(name, (err.strerror or "unreadable").lower()) from None
+    except ValueError:  # a NUL in a path from dvc.yaml
+        raise Refused(name, "it is not a file name") from None
     now = os.fstat(fd)
     if not stat.S_ISREG(now.st_mode) or (now.st_dev, now.st_ino) != (before.st_dev, before.st_ino):
         os.close(fd)
