@@ -157,8 +157,9 @@ def test_devices_fifos_and_folders_are_never_read_or_waited_on(tmp_path: Path) -
         os.mkfifo(repo / "metrics.yaml")  # a FIFO in the work tree itself (git cannot commit one; a process can)
         assert "could not be read: it is not a regular file" in visit(repo, "diff", stdin=read_end).stderr
         (repo / "metrics.yaml").unlink()
-        (repo / "metrics.yaml").mkdir()
-        assert "could not be read: it is not a regular file" in visit(repo, "diff").stderr
+        (repo / "metrics.yaml").mkdir()  # a folder of the repository is no file, as at a commit: not an error
+        proc = visit(repo, "diff", "HEAD~1", "--json")
+        assert proc.stderr == "" and json.loads(proc.stdout)["metrics"]["metrics.yaml"]["acc"]["new"] is None
     finally:
         os.close(read_end)
         os.close(write_end)

@@ -34,6 +34,10 @@ class Refused(TrailError):
         self.reason = reason
 
 
+class _Folder(Refused):
+    """A directory where a file was expected."""
+
+
 def read_workspace_file(
     root: Path, rel: str, limit: int = MAX_FILE, cache_dir: Callable[[], Path] | None = None
 ) -> bytes | None:
@@ -41,17 +45,22 @@ def read_workspace_file(
 
     Read only when it is a regular file of at most `limit` bytes whose real path (that of the open file, so a
     link swapped in meanwhile is caught) is inside the repository and outside `.git`, or is an object of the
-    DVC cache `cache_dir()` (DVC's `symlink` link type) whose bytes match the hash its name gives.
+    DVC cache `cache_dir()` (DVC's `symlink` link type) whose bytes match the hash its name gives. A folder
+    inside the repository is no file (None); one outside it is refused.
     """
     if _has_git_part(rel):
         raise Refused(rel, "it is inside .git")
-    path = os.path.join(root, rel)
-    fd = _open_regular(path, rel)
+    path, top = os.path.join(root, rel), _real_root(os.fspath(root))
+    try:
+        fd = _open_regular(path, rel)
+    except _Folder:
+        if os.path.realpath(path).startswith(top):
+            return None  # a folder of the repository is no file, as at a commit (a folder of metrics is not read)
+        raise
     if fd is None:
         return None
     with os.fdopen(fd, "rb") as handle:
         real = _real_path(fd, path)
-        top = _real_root(os.fspath(root))
         md5, inside = None, real.startswith(top)
         if not inside or _has_git_part(real[len(top) :]):
             md5 = _cache_object(real, cache_dir)
@@ -102,6 +111,8 @@ def _open_regular(path: str, name: str) -> int | None:
     """An fd of the regular file at `path`, opened without blocking (a FIFO) and never a device; None if absent."""
     try:
         before = os.stat(path)  # a device is never opened: opening some has effects (a tape rewinds)
+        if stat.S_ISDIR(before.st_mode):
+            raise _Folder(name, "it is not a regular file")
         if not stat.S_ISREG(before.st_mode):
             raise Refused(name, "it is not a regular file")
         fd = os.open(path, _OPEN)
