@@ -122,7 +122,10 @@ def compare(
     `fetch`: download DVC-cached metrics files missing from the local cache from the default remote.
     """
     old_rev, new_rev = revisions(project, ["HEAD" if a is None else a, b])
-    old, new = RevisionReader(project.git).read([old_rev, new_rev], fetch=fetch, also=(CONFIG_FILE,))
+    reader = RevisionReader(project.git)
+    old, new = reader.read([old_rev, new_rev], fetch=fetch, also=(CONFIG_FILE,))
+    if old_rev.commit is None and CONFIG_FILE in reader.refused:
+        raise reader.refused[CONFIG_FILE]  # the gates come from here: never silently none
     config = parse_config(
         old.other.get(CONFIG_FILE), at(CONFIG_FILE, old_rev.commit) if old_rev.commit else CONFIG_FILE
     )

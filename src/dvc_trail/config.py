@@ -21,9 +21,10 @@ class TrailConfig:
 
 
 def load_config(root: Path) -> TrailConfig:
-    """The work tree's trail.yaml (no file: no gates, default directions)."""
-    path = root / CONFIG_FILE
-    return parse_config(path.read_bytes() if path.is_file() else None, CONFIG_FILE)
+    """The work tree's trail.yaml (no file: no gates, default directions), read as any work-tree file."""
+    from dvc_trail.worktree import read_workspace_file
+
+    return parse_config(read_workspace_file(root, CONFIG_FILE), CONFIG_FILE)
 
 
 def parse_config(raw: bytes | None, where: str) -> TrailConfig:

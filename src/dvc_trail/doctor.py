@@ -12,6 +12,7 @@ from dvc_trail.git import Git
 from dvc_trail.project import Project
 from dvc_trail.secrets import mask_secrets, secrets_in_config
 from dvc_trail.tags import parse_tag
+from dvc_trail.worktree import read_workspace_file
 
 
 @dataclass(frozen=True)
@@ -74,9 +75,12 @@ def _credentials_check(project: Project) -> Check:
     tracked = repo.tracked([".dvc/config", ".dvc/config.local"])
     if ".dvc/config.local" in tracked:
         problems.append(".dvc/config.local is tracked by git")
-    config = repo.root / ".dvc" / "config"
-    if ".dvc/config" in tracked and config.is_file():
-        problems += [f".dvc/config: {key}" for key in secrets_in_config(config.read_text(errors="replace"))]
+    try:
+        config = read_workspace_file(repo.root, ".dvc/config") if ".dvc/config" in tracked else None
+    except TrailError as err:  # a link out of the repository: never read, and named
+        config, problems = None, [*problems, str(err)]
+    if config is not None:
+        problems += [f".dvc/config: {key}" for key in secrets_in_config(config.decode(errors="replace"))]
     head = repo.read_blobs(["HEAD:.dvc/config"]).get("HEAD:.dvc/config")
     if head is not None:
         problems += [f"HEAD:.dvc/config: {key}" for key in secrets_in_config(head.decode(errors="replace"))]

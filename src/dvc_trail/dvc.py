@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail import objects
+from dvc_trail import objects, worktree
 from dvc_trail.errors import TrailError
 from dvc_trail.objects import MANIFEST_LIMIT, DataObject, DataRef, check_oid
 from dvc_trail.secrets import mask_secrets, remotes_for_untrusted
@@ -31,6 +31,7 @@ def _repo(root: Path) -> Iterator:
     from dvc.exceptions import DvcException
     from dvc.repo import Repo
 
+    worktree.check_dvc_config(root)  # DVC would follow a link out of the repository, or read /dev/zero
     try:
         with contextlib.chdir(root), _venv_on_path(), Repo(str(root)) as repo:
             yield repo
@@ -72,18 +73,18 @@ def fetch_objects(root: Path, md5s: list[str], remote: str | None = None) -> lis
             for md5 in md5s:
                 dest = Path(cache.oid_to_path(md5))
                 dest.parent.mkdir(parents=True, exist_ok=True)
-                tmp, src = dest.with_name(f".{dest.name}.trail-tmp"), odb.oid_to_path(md5)
+                tmp, src = objects.fresh_file(dest.parent, f".{dest.name}."), odb.oid_to_path(md5)
                 try:
                     if (odb.fs.size(src) or 0) > MANIFEST_LIMIT:
                         raise TrailError(f"object {md5} on DVC remote {store.label} is too large for a metrics file")
                     odb.fs.get_file(src, str(tmp))
+                    if _hash_file(tmp, "md5") != md5.removesuffix(".dir"):
+                        raise TrailError(f"corrupt download of object {md5} from DVC remote {store.label}")
+                    os.replace(tmp, dest)
                 except FileNotFoundError:
                     missing.append(md5)
-                    continue
-                if _hash_file(tmp, "md5") != md5.removesuffix(".dir"):
+                finally:
                     tmp.unlink(missing_ok=True)
-                    raise TrailError(f"corrupt download of object {md5} from DVC remote {store.label}")
-                os.replace(tmp, dest)
     return missing
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from dvc_trail.dvcfiles import valid_hash
 from dvc_trail.errors import TrailError
+from dvc_trail.worktree import read_regular, read_workspace_file
 
 MAX_FILE = 16 * 2**20  # a metrics or params file larger than this is not a metrics file
 MAX_MANIFEST = 64 * 2**20  # a `.dir` manifest of about half a million files
@@ -29,9 +29,10 @@ def cache_dir(root: Path) -> Path:
     found = dvc_dir / "cache"
     for name in ("config", "config.local"):  # config.local wins, as in DVC
         parser = configparser.ConfigParser(interpolation=None, strict=False)
+        raw = read_workspace_file(root, f".dvc/{name}")  # a link out of the repository is refused
         try:
-            parser.read_string((dvc_dir / name).read_text(errors="replace"))
-        except (OSError, configparser.Error):
+            parser.read_string((raw or b"").decode(errors="replace"))
+        except configparser.Error:
             continue
         value = next((parser[s].get("dir") for s in parser.sections() if s.strip().strip("'\"") == "cache"), None)
         if value:
@@ -56,17 +57,9 @@ class LocalCache:
     def read(self, md5: str, limit: int = MAX_FILE) -> bytes | None:
         """An object's bytes, checked against its hash; None when the local cache does not have it."""
         for path in self.paths(md5):
-            try:
-                with open(path, "rb") as handle:
-                    if os.fstat(handle.fileno()).st_size > limit:
-                        raise TrailError(f"{path} is larger than {limit // 2**20} MiB: not read as a metrics file")
-                    data = handle.read()
-            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            data = read_regular(path, limit)  # never a FIFO or a device (a clone can commit `.dvc/cache`)
+            if data is None:
                 continue
-            except OSError as err:
-                raise TrailError(f"cannot read {path}: {err.strerror}") from None
-            if len(data) > limit:  # it grew while being read
-                raise TrailError(f"{path} is larger than {limit // 2**20} MiB: not read as a metrics file")
             want = md5.removesuffix(".dir")
             if want not in (_md5(data), _md5(data.replace(b"\r\n", b"\n"))):  # DVC 2 hashed text as dos2unix
                 raise TrailError(f"corrupt object in the DVC cache: {path} does not match its hash (run `dvc pull`)")

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
 
+from dvc_trail import worktree
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git import Git
 from dvc_trail.objects import check_artifact_path, has_git_part
@@ -132,6 +133,7 @@ def _remote_for(source: SourceRepo, commit: str, scratch: Path, remote: str | No
 
     if source.kind == "worktree":
         git = source.project.git
+        worktree.check_dvc_config(git.root)  # DVC reads them itself: never a link out of the repository
         users = not git.tracked([".dvc/config.local"]) if (git.root / ".dvc" / "config.local").exists() else True
         return dvc.open_remote_from_config(git.root / ".dvc", remote, local_is_users=users)
     blob = source.project.git.read_blobs([f"{commit}:.dvc/config"])[f"{commit}:.dvc/config"]

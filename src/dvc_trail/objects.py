@@ -135,6 +135,16 @@ def read_bounded(src: IO[bytes], limit: int, what: str) -> bytes:
     return data
 
 
+def fresh_file(folder: Path, prefix: str) -> Path:
+    """A new empty file with an unpredictable name (`O_EXCL`): never a link a repository planted at a fixed name."""
+    import os
+    import tempfile
+
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".trail-tmp", dir=folder)
+    os.close(fd)
+    return Path(name)
+
+
 def copy_bounded(
     src: IO[bytes], dest: Path, limit: int | None, what: str, progress: TransferProgress | None = None
 ) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.escapes import for_html as escape
+from dvc_trail.worktree import write_output, write_outputs
 
 WIDTH, HEIGHT, MARGIN = 760, 380, 60
 
@@ -77,10 +78,9 @@ def write_plot(name: str, rows: list[dict[str, Any]], metric: str | None, out: P
     page = f"<!doctype html><meta charset='utf-8'><title>{escape(name)}</title><body>{image}</body>\n"
     suffix = out.suffix.lower()
     if suffix == ".svg":
-        out.write_text(image + "\n")
-        out.with_suffix(".html").write_text(page)
+        write_outputs({out: image + "\n", out.with_suffix(".html"): page})
         return [out, out.with_suffix(".html")]
     if suffix in (".html", ".htm"):
-        out.write_text(page)
+        write_output(out, page)
         return [out]
     raise UsageError(f"cannot write {out.name}: use a .svg or .html file name")

@@ -101,12 +101,14 @@ class Project:
         folder = self.git.cwd.resolve()
         while not (folder / ".git").exists() and folder.parent != folder:
             folder = folder.parent  # the top of the work tree, found without starting git
-        config = folder / ".gto"
-        if not config.is_file():
+        from dvc_trail.worktree import read_workspace_file  # here: `trail ls` without a .gto reads nothing more
+
+        raw = read_workspace_file(folder, ".gto")
+        if raw is None:
             return None
         from dvc_trail.dvcfiles import load_yaml
 
-        doc = load_yaml(config.read_bytes(), ".gto")
+        doc = load_yaml(raw, ".gto")
         stages = doc.get("stages") if isinstance(doc, dict) else None
         if stages is not None and not (isinstance(stages, list) and all(isinstance(s, str) for s in stages)):
             raise TrailError("malformed .gto: `stages` must be a list of names")

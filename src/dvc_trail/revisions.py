@@ -6,14 +6,14 @@ import ast
 import posixpath
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail import dvcfiles, treecache
+from dvc_trail import dvcfiles, treecache, worktree
 from dvc_trail.dvccache import LocalCache
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.shorthand import short
+from dvc_trail.worktree import Refused, read_workspace_file
 
 if TYPE_CHECKING:  # diff imports decimal: `trail get` reads no metric values
     from dvc_trail.diff import Documents
@@ -36,18 +36,22 @@ class Revision:
 
 @dataclass(frozen=True)
 class Unreadable:
-    """A metrics or params file a revision declares but that could not be read: its DVC object is not cached."""
+    """A metrics or params file a revision declares but that could not be read: its DVC object is not cached,
+    or (in the work tree) it is a link out of the repository, not a regular file, or too large."""
 
     revision: Revision
     path: str
-    md5: str  # the object the local DVC cache lacks (a file, or a folder's `.dir` manifest)
+    md5: str  # the object the local DVC cache lacks (a file, or a folder's `.dir` manifest); "" when refused
     fetched: bool = False  # True: --fetch asked the default DVC remote, which lacks it too
+    refused: str = ""  # why the work-tree file was not read (worktree.Refused)
 
     @property
     def message(self) -> str:
         """One line naming the file, the revision and the fix."""
         label, commit = self.revision.label, self.revision.short
         where = f"{self.path} at {label}" + (f" ({commit})" if commit != label else "")
+        if self.refused:
+            return f"{where} could not be read: {self.refused}"
         if self.fetched:
             return f"{where} is neither in the local DVC cache nor on the DVC remote (object {self.md5})"
         return f"{where} is not in the local DVC cache (object {self.md5}): run `dvc pull`, or pass --fetch"
@@ -148,6 +152,8 @@ class RevisionReader:
 
     def __init__(self, git: Git) -> None:
         self.git = git
+        self.refused: dict[str, Refused] = {}  # work-tree files found but not read, by path
+        self.total = 0  # bytes read from the work tree by one `read`
 
     @cached_property
     def cache(self) -> LocalCache:
@@ -164,7 +170,8 @@ class RevisionReader:
     ) -> list[RevisionData]:
         """Each revision's data, in order; declared files it could not read are in `RevisionData.unreadable`.
 
-        `also`: more files to read at each revision in the same git batch (into `RevisionData.other`).
+        `also`: more files to read at each revision in the same git batch (into `RevisionData.other`; a refused
+        work-tree file is absent there and in `refused`).
 
         `fetch`: download just the missing objects from the default DVC remote (through DVC), then read again
         (twice at most: a folder's manifest first, then the file inside it).
@@ -172,7 +179,7 @@ class RevisionReader:
         results = self._read(revisions, params, metrics, also)
         absent: set[str] = set()
         for _ in range(2 if fetch else 0):
-            missing = sorted({u.md5 for data in results for u in data.unreadable} - absent)
+            missing = sorted({u.md5 for data in results for u in data.unreadable if u.md5} - absent)
             if not missing:
                 break
             from dvc_trail import dvc  # only here: reads never import DVC
@@ -186,6 +193,7 @@ class RevisionReader:
     def _read(
         self, revisions: list[Revision], params: bool, metrics: bool, also: tuple[str, ...]
     ) -> list[RevisionData]:
+        self.refused, self.total = {}, 0
         found = self._dvc_files(revisions)
         known = treecache.declared_metrics(self.git, [r.commit for r in revisions if r.commit]) if metrics else {}
         # metrics files already known to be declared are read with the DVC files: one cat-file batch, not two
@@ -194,6 +202,8 @@ class RevisionReader:
         parsed = []
         declared: dict[tuple[str, bytes], list[str]] = {}  # dvc.yaml rarely changes: one look per text
         for r in revisions:
+            if r.commit is None and (bad := [self.refused[p] for p in found[r] if p in self.refused]):
+                raise bad[0]  # a DVC file that is a link out of the repository: nothing is read
             data = RevisionData(r, {}, {}, {}, {})
             data.other = {p: raw for p in also if (raw := first[r][p]) is not None}
             for p in found[r]:
@@ -236,6 +246,9 @@ class RevisionReader:
         """A declared file's bytes: from git (or the work tree), else from the DVC cache of the output holding it."""
         if raw is not None:
             return raw
+        if data.revision.commit is None and path in self.refused:
+            data.unreadable.append(Unreadable(data.revision, path, "", refused=self.refused[path].reason))
+            return None
         if not data.lock_texts and not data.dvcfile_texts:
             return None
         hashes = data.output_hashes
@@ -269,8 +282,20 @@ class RevisionReader:
             if r.commit:
                 result[r] = {p: blobs.get(f"{r.commit}:{p}") for p in paths}
             else:
-                result[r] = {p: _read_file(self.git.root / p) for p in paths}
+                result[r] = {p: self._workspace_file(p) for p in paths}
         return result
+
+    def _workspace_file(self, path: str) -> bytes | None:
+        """A work-tree file through the one bounded reader; a refused one is remembered (None here)."""
+        try:
+            raw = read_workspace_file(self.git.root, path, cache_dir=lambda: self.cache.dir)
+        except Refused as err:
+            self.refused[path] = err
+            return None
+        self.total += len(raw or b"")
+        if self.total > worktree.MAX_TOTAL:  # as for git: many links to one big file in the repository
+            raise TrailError(f"refusing to read more than {worktree.MAX_TOTAL >> 20:,} MiB from the work tree")
+        return raw
 
 
 def _ancestors(path: str) -> list[str]:
@@ -290,13 +315,6 @@ def _parsed_yaml(raw: bytes, where: str) -> Any:
     if len(_PARSED) < 4096:
         _PARSED[raw] = doc
     return doc
-
-
-def _read_file(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        return None
 
 
 def _yaml(raw: bytes | None, path: str, revision: Revision) -> Any:

@@ -11,6 +11,7 @@ from dvc_trail import render
 from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
 from dvc_trail.escapes import for_terminal
 from dvc_trail.shorthand import short
+from dvc_trail.worktree import write_output
 
 
 @command()
@@ -87,7 +88,7 @@ def card(
     render.unreadable([u.message for u in unread])
     text = model_card(info, provenance.lineage_of(registry, ref))
     if output:
-        output.write_text(text)
+        write_output(output, text)
         print(f"Wrote {output}")
     else:
         print(text, end="")

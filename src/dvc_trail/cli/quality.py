@@ -10,6 +10,7 @@ import typer
 from dvc_trail import render
 from dvc_trail.cli.app import FetchOpt, JsonOpt, command, project
 from dvc_trail.errors import TrailError
+from dvc_trail.worktree import write_output
 
 if TYPE_CHECKING:
     from dvc_trail.compare import Comparison
@@ -79,7 +80,7 @@ def report(
     render.unreadable([u.message for u in result.comparison.unreadable])
     text = markdown_report(result.comparison, result.upstream)
     if output:
-        output.write_text(text)
+        write_output(output, text)
         print(f"Wrote {output}")
     else:
         print(text, end="")
