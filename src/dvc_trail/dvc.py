@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail import objects
+from dvc_trail import objects, remotetrust
 from dvc_trail.errors import TrailError
 from dvc_trail.objects import MANIFEST_LIMIT, DataObject, DataRef, check_oid
-from dvc_trail.secrets import mask_secrets, remotes_for_untrusted
+from dvc_trail.secrets import mask_secrets
 
 if TYPE_CHECKING:
     from dvc_trail.progress import TransferProgress
@@ -151,7 +151,7 @@ def _quiet_dvc_logs() -> Iterator[_ErrorLog]:
 class RemoteStore:
     """One DVC remote's object store, plus the workspace's cache when there is one. Opened by `open_remote`."""
 
-    def __init__(self, config: Any, name: str | None, cache: Any = None, jobs: int | None = None) -> None:
+    def __init__(self, config: Any, name: str | None, cache: Any = None) -> None:
         remotes = config.get("remote", {})
         name = name or config.get("core", {}).get("remote")
         if not name:
@@ -163,7 +163,7 @@ class RemoteStore:
         self.url = str(remotes[name].get("url", ""))
         self.label = f"{name!r} ({mask_secrets(self.url)})"
         configured = remotes[name].get("jobs")  # DVC's own `dvc remote modify NAME jobs N`
-        self.jobs = jobs or (int(configured) if str(configured or "").isdigit() else None)
+        self.jobs = int(configured) if str(configured or "").isdigit() else None
         self._config = config
         self._cache = cache
         self._odbs: dict[str, Any] = {}
@@ -355,20 +355,19 @@ def open_remote(root: Path, remote: str | None = None) -> Iterator[RemoteStore]:
     local = root / ".dvc" / "config.local"
     users = not local.exists() or not Git(root).tracked([".dvc/config.local"])
     with _repo(root) as repo:
-        yield RemoteStore(_untrusted_config(Path(repo.dvc_dir), users), remote, cache=repo.cache)
+        yield RemoteStore(_untrusted_config(Path(repo.dvc_dir), users, remote), remote, cache=repo.cache)
 
 
 def open_remote_from_config(dvc_dir: Path, remote: str | None = None, local_is_users: bool = False) -> RemoteStore:
     """A DVC remote from a repository's `.dvc/config` that trail does not trust, without a cache."""
-    return RemoteStore(_untrusted_config(dvc_dir, local_is_users), remote)
+    return RemoteStore(_untrusted_config(dvc_dir, local_is_users, remote), remote)
 
 
-def _untrusted_config(dvc_dir: Path, local_is_users: bool) -> Any:
+def _untrusted_config(dvc_dir: Path, local_is_users: bool, remote: str | None) -> Any:
     """DVC's config for a repository trail does not trust: the one place every remote's config is built.
 
-    The user's system and global config (and, for a work tree of theirs, `config.local`) complete it, but a
-    remote the repository defines or redefines gets none of the user's credentials unless it points at the
-    very address the user configured (see `secrets.remotes_for_untrusted`).
+    The user's system and global config (and, for a work tree of theirs, `config.local`) complete it as
+    `remotetrust.remotes_for_untrusted` decides; a remote it refuses is refused here, before any request.
     """
     from dvc.config import Config
     from dvc.exceptions import DvcException
@@ -385,7 +384,10 @@ def _untrusted_config(dvc_dir: Path, local_is_users: bool) -> Any:
                     merged.setdefault(section, {}).update(values)
         user = [levels.get(level, {}).get("remote", {}) for level in ("system", "global")]
         repo = levels.get("repo", {}).get("remote", {})
-        merged["remote"] = remotes_for_untrusted(user, repo, levels.get("local", {}).get("remote", {}))
+        trust = remotetrust.remotes_for_untrusted(user, repo, levels.get("local", {}).get("remote", {}))
+        if (name := remote or merged.get("core", {}).get("remote")) in trust.refused:
+            raise TrailError(trust.refused[name])
+        merged["remote"] = trust.remotes
         return Config.validate(merged)
     except DvcException as err:
         raise TrailError(f"dvc config: {_describe(err)}") from None

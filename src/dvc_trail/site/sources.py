@@ -1,21 +1,45 @@
 """Where the site points readers: the repository's web page (from `origin`) and the tracked DVC remote.
 
 Only committed text is read: the DVC remote comes from `.dvc/config` at HEAD in git's objects, never from
-`config.local`, the user's global config or the environment, and only its name and URL (credentials in a
-URL are dropped) reach the site.
+`config.local`, the user's global config or the environment, and only its name and URL reach the site.
+Every URL the site publishes is rebuilt from its scheme, host, port and path (`public_url`): no userinfo,
+query string or fragment, whatever the text looks like.
 """
 
 from __future__ import annotations
 
 import configparser
 import re
+import urllib.parse
 
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.git import Git
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
 _URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")
-_USERINFO = re.compile(r"^([a-zA-Z][\w+.-]*://)[^/@]*@")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def public_url(url: str) -> str | None:
+    """`url` rebuilt from scheme, host, port and path only (None when it does not parse or holds controls).
+
+    Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
+    before any `?` or `#`.
+    """
+    text = url.strip()
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return None
+    if "://" not in text:
+        return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
+    if not _SCHEME.match(text):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port or IPv6 host
+    except ValueError:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None
 
 
 def web_url(remote: str) -> str | None:
@@ -30,19 +54,22 @@ def check_page_url(url: str | None, option: str) -> str | None:
     """The URL itself when it is http(s) with a host and no credentials (links on pages: no `javascript:`)."""
     if url is None:
         return None
-    if not re.match(r"^https?://[\w.-]+(?::\d+)?(?:[/?#][^\s\x00-\x1f\x7f]*)?$", url, re.IGNORECASE):
-        raise UsageError(f"refusing {option} {url!r}: give an http(s) URL without credentials")  # masked
+    if not re.match(r"^https?://[\w.-]+(?::\d+)?(?:/[^\s\x00-\x1f\x7f?#]*)?$", url, re.IGNORECASE):
+        raise UsageError(f"refusing {option} {url!r}: give an http(s) URL without credentials, query or fragment")
     return url
 
 
 def origin_url(git: Git) -> str | None:
-    """The `origin` remote's URL without credentials, when it is a network URL others can clone."""
+    """The `origin` remote's URL without userinfo (an scp-like `git@` user kept), when others can clone it."""
     try:
         url = git.run("config", "--get", "remote.origin.url").strip()
     except TrailError:
         return None
-    if _URL.match(url) or _SCP.match(url):
-        return _USERINFO.sub(r"\1", url)
+    if _URL.match(url):
+        return public_url(url)
+    if _SCP.match(url):
+        user, _, rest = url.rpartition("@")
+        return f"git@{rest}" if user == "git" else rest
     return None
 
 
@@ -65,7 +92,8 @@ def tracked_remote(git: Git) -> dict[str, str] | None:
     section = sections.get(f'remote "{name}"') if name else None
     if name is None or section is None or not parser.has_option(section, "url"):
         return None
-    return {"name": name, "url": _USERINFO.sub(r"\1", parser.get(section, "url"))}
+    url = public_url(parser.get(section, "url"))
+    return {"name": name, "url": url} if url else None
 
 
 def _section_name(section: str) -> str:
