@@ -21,8 +21,8 @@ from dvc_trail import dvc
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.remotetrust import normalize_endpoint, remotes_for_untrusted
-from dvc_trail.secrets import mask_secrets
-from dvc_trail.site.sources import check_page_url, origin_url, public_url, tracked_remote
+from dvc_trail.secrets import mask_secrets, public_url
+from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote
 from tests import test_hostile
 from tests.conftest import commit_all, git
 from tests.test_hostile import SECRET, _Recorder, attack, hostile_repo, md5, store_user_credentials
@@ -391,3 +391,38 @@ def test_printed_urls_are_masked(text: str) -> None:
     assert mask_secrets("see https://host.example:8443/a/b@c and s3://b/k") == (
         "see https://host.example:8443/a/b@c and s3://b/k"
     )
+
+
+def test_an_import_source_url_is_published_and_shown_without_secrets(tmp_path: Path) -> None:
+    """Attack: a committed `.dvc` import whose source URL carries a token reaches the site and `lineage`."""
+    from tests.conftest import trail
+    from tests.test_hostile import TOKEN
+
+    repo = tmp_path / "repo"
+    (repo / "ext").mkdir(parents=True)
+    (repo / ".dvc").mkdir()
+    (repo / ".dvc" / "config").write_text("")
+    source = f"https://alice:p@ss@github.com/org/data.git?private_token={TOKEN}#{TOKEN}"
+    (repo / "ext" / "vocab.txt.dvc").write_text(
+        f"deps:\n- path: vocab.txt\n  repo:\n    url: '{source}'\n    rev_lock: '{'f' * 40}'\n"
+        f"outs:\n- path: vocab.txt\n  md5: {'e' * 32}\n"
+    )
+    (repo / "dvc.yaml").write_text(
+        "stages:\n  train:\n    cmd: python train.py\n    deps:\n    - ext/vocab.txt\n    outs:\n    - model.bin\n"
+        "artifacts:\n  model:\n    path: model.bin\n    type: model\n"
+    )
+    (repo / "dvc.lock").write_text(
+        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n"
+        f"    deps:\n    - path: ext/vocab.txt\n      md5: {'e' * 32}\n"
+        f"    outs:\n    - path: model.bin\n      md5: {'a' * 32}\n      size: 3\n"
+    )
+    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
+    commit_all(repo, "imported vocabulary")
+    git(repo, "tag", "-a", "-m", "Registering artifact model version v1.0.0", "model@v1.0.0")
+    shown = trail(repo, "lineage", "model", "--json").stdout
+    assert "https://github.com/org/data.git" in shown
+    trail(repo, "site", "-o", str(tmp_path / "site"))
+    published = [p.read_bytes() for p in (tmp_path / "site").rglob("*") if p.is_file()]
+    assert any(b"https://github.com/org/data.git" in page for page in published)
+    for text in (shown.encode(), *published):
+        assert TOKEN.encode() not in text and b"p@ss" not in text and b"alice" not in text

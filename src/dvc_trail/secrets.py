@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 
 CREDENTIAL_KEYS = (  # names of secrets, not secrets
     "access_key_id",
@@ -74,6 +75,31 @@ def _mask_url(match: re.Match[str]) -> str:
         path, _, query = rest.partition("?")
         rest = path + "?" + re.sub(r"=[^&#;]*", "=***", query)
     return scheme + rest
+
+
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def public_url(url: str) -> str | None:
+    """`url` rebuilt from scheme, host, port and path only (None when it does not parse or holds controls).
+
+    Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
+    before any `?` or `#`.
+    """
+    text = url.strip()
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return None
+    if "://" not in text:
+        return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
+    if not _SCHEME.match(text):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port or IPv6 host
+    except ValueError:
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None
 
 
 def secrets_in_config(text: str) -> list[str]:

@@ -2,44 +2,21 @@
 
 Only committed text is read: the DVC remote comes from `.dvc/config` at HEAD in git's objects, never from
 `config.local`, the user's global config or the environment, and only its name and URL reach the site.
-Every URL the site publishes is rebuilt from its scheme, host, port and path (`public_url`): no userinfo,
-query string or fragment, whatever the text looks like.
+Every URL the site publishes is rebuilt from its scheme, host, port and path (`secrets.public_url`): no
+userinfo, query string or fragment, whatever the text looks like.
 """
 
 from __future__ import annotations
 
 import configparser
 import re
-import urllib.parse
 
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.git import Git
+from dvc_trail.secrets import public_url
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
 _URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def public_url(url: str) -> str | None:
-    """`url` rebuilt from scheme, host, port and path only (None when it does not parse or holds controls).
-
-    Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
-    before any `?` or `#`.
-    """
-    text = url.strip()
-    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
-        return None
-    if "://" not in text:
-        return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
-    if not _SCHEME.match(text):
-        return None
-    try:
-        parts = urllib.parse.urlsplit(text)
-        parts.port  # noqa: B018 - raises ValueError on a malformed port or IPv6 host
-    except ValueError:
-        return None
-    host = parts.netloc.rpartition("@")[2]
-    return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None
 
 
 def web_url(remote: str) -> str | None:
