@@ -426,3 +426,23 @@ def test_an_import_source_url_is_published_and_shown_without_secrets(tmp_path: P
     assert any(b"https://github.com/org/data.git" in page for page in published)
     for text in (shown.encode(), *published):
         assert TOKEN.encode() not in text and b"p@ss" not in text and b"alice" not in text
+
+
+def test_a_repository_never_prompts_for_a_password_nor_sets_a_token_command(
+    tmp_path: Path, victim: Path, http_server: tuple[str, list]
+) -> None:
+    """Attack: `ask_password` makes DVC prompt (stdin, not only a terminal) and send the answer to the repository's
+    address; webdav's `bearer_token_command` is a command DVC's plugin runs. Neither is the repository's to set."""
+    server, seen = http_server
+    base = f"[core]\n    remote = x\n['remote \"x\"']\n    url = {server}/x\n    auth = basic\n    user = alice\n"
+    ask = s3_repo(tmp_path, base + "    ask_password = true\n", name="ask")
+    (tmp_path / "typed").write_text(f"{SECRET}\n")
+    with (tmp_path / "typed").open() as typed:
+        line = attack(victim, "get", "model", "--repo", ask.as_uri(), "-o", "model.bin", stdin=typed.fileno())
+    assert "sets ask_password, which only your own DVC config may set" in line, line
+    refer = base.replace(f"url = {server}/x", "url = remote://y/sub") + f"['remote \"y\"']\n    url = {server}/y\n"
+    command = s3_repo(tmp_path, refer + "    bearer_token_command = touch pwned\n", name="cmd")
+    assert "bearer_token_command" in attack(victim, "get", "model", "--repo", command.as_uri(), "-o", "model.bin")
+    assert seen == []
+    refused = remotes_for_untrusted([{"x": {"ask_password": "true"}}], {"x": {"ask_password": "true"}}, environ={})
+    assert refused.refused == {}  # the user's own setting, repeated, is still the user's

@@ -29,6 +29,9 @@ ALLOW_ENV = "TRAIL_ALLOWED_ENDPOINTS"
 MAX_CHAIN = 16  # remote:// references followed from one remote
 _ENDPOINT_KEY = {"s3": "endpointurl", "gs": "endpointurl", "gcs": "endpointurl", "oss": "oss_endpoint"}
 _ENV_ENDPOINTS = {"s3": ("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL")}
+# Keys a repository must not set at all: a command DVC's webdav plugin runs, and prompts that would ask the user
+# for a password on the repository's behalf (to send to the address the repository names).
+_USER_ONLY = ("bearer_token_command", "ask_password", "ask_passphrase")
 _USERINFO = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://)[^/?#]*@")
 
 
@@ -69,15 +72,19 @@ def remotes_for_untrusted(
         for name, entry in level.items():
             user.setdefault(name, {}).update(entry)
     mine = {name: {**user.get(name, {}), **local.get(name, {})} for name in {*user, *local, *repo}}
-    merged, touched = {}, set()
+    merged, touched, result = {}, set(), UntrustedRemotes()
     for name in mine:
         theirs = {k: v for k, v in repo.get(name, {}).items() if k not in local.get(name, {})}
         changed = {key for key, value in theirs.items() if str(mine[name].get(key)) != str(value)}
+        if forbidden := sorted(changed.intersection(_USER_ONLY)):
+            result.refused[name] = (
+                f"refusing DVC remote {name!r}: its repository sets {', '.join(forbidden)}, which only your own "
+                "DVC config may set (`dvc remote modify --global` or `--local`)"
+            )
         if changed - ({"url"} if _reference(theirs.get("url")) else set()):
             touched.add(name)  # inherits nothing through a reference either
         own = _without_auth(user.get(name, {})) if changed else user.get(name, {})
         merged[name] = {**own, **repo.get(name, {}), **local.get(name, {})}
-    result = UntrustedRemotes()
     for name in merged:
         _resolve(name, merged, touched, result)
     env = os.environ if environ is None else environ
@@ -103,7 +110,8 @@ def _chain(name: str, merged: dict[str, dict]) -> tuple[list[str], str | None]:
 def _resolve(name: str, merged: dict[str, dict], touched: set[str], result: UntrustedRemotes) -> None:
     """DVC's `_resolve_remote_refs` ahead of DVC: `{**base, **remote, url: base_url/sub}`, nearest wins."""
     chain, problem = _chain(name, merged)
-    if problem:
+    problem = problem or next((result.refused[n] for n in chain if n in result.refused), None)
+    if problem:  # a loop, or a remote (or one it refers to) that sets what only the user may set
         result.refused[name] = problem
         result.remotes[name] = merged[name]
         return
