@@ -446,3 +446,20 @@ def test_a_repository_never_prompts_for_a_password_nor_sets_a_token_command(
     assert seen == []
     refused = remotes_for_untrusted([{"x": {"ask_password": "true"}}], {"x": {"ask_password": "true"}}, environ={})
     assert refused.refused == {}  # the user's own setting, repeated, is still the user's
+
+
+def test_the_users_own_reference_to_a_redefined_remote_carries_no_credentials() -> None:
+    """Attack: the user's `private = remote://team/p` (with a password) and a repository that moves `team`."""
+    user = [{"private": {"url": "remote://team/p", "auth": "basic", "user": "me", "password": "pw"}, "team": {}}]
+    user[0]["team"] = {"url": "https://team.example/dvc"}
+    moved = remotes_for_untrusted(user, {"team": {"url": "https://evil.example/x"}}, environ={}).remotes
+    assert moved["private"] == {"url": "https://evil.example/x/p"}
+    kept = remotes_for_untrusted(user, {}, environ={}).remotes  # the control: DVC's own resolution
+    assert kept["private"] == {**user[0]["private"], "url": "https://team.example/dvc/p"}
+    # a key set to the text "None" is still a key the repository set
+    corp = {"corp": {"url": "https://corp.example", "auth": "basic", "user": "me", "password": "pw"}}
+    assert "password" not in remotes_for_untrusted([corp], {"corp": {"method": "None"}}, environ={}).remotes["corp"]
+    # the inherited URL loses its userinfo when a repository remote with keys of its own refers to it
+    secret_url = {"corp": {"url": "https://me:pw@corp.example/dvc"}}
+    derived = remotes_for_untrusted([secret_url], {"x": {"url": "remote://corp/s", "jobs": "2"}}, environ={})
+    assert derived.remotes["x"]["url"] == "https://corp.example/dvc/s"

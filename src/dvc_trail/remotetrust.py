@@ -75,7 +75,7 @@ def remotes_for_untrusted(
     merged, touched, result = {}, set(), UntrustedRemotes()
     for name in mine:
         theirs = {k: v for k, v in repo.get(name, {}).items() if k not in local.get(name, {})}
-        changed = {key for key, value in theirs.items() if str(mine[name].get(key)) != str(value)}
+        changed = {k for k, v in theirs.items() if k not in mine[name] or str(mine[name][k]) != str(v)}
         if forbidden := sorted(changed.intersection(_USER_ONLY)):
             result.refused[name] = (
                 f"refusing DVC remote {name!r}: its repository sets {', '.join(forbidden)}, which only your own "
@@ -115,7 +115,7 @@ def _resolve(name: str, merged: dict[str, dict], touched: set[str], result: Untr
         result.refused[name] = problem
         result.remotes[name] = merged[name]
         return
-    entry = dict(merged[chain[-1]])
+    entry, moved = dict(merged[chain[-1]]), chain[-1] in touched
     for i in range(len(chain) - 2, -1, -1):
         current = merged[chain[i]]
         if chain[i] in touched:  # the repository set keys of its own: nothing of the user's is inherited
@@ -123,6 +123,9 @@ def _resolve(name: str, merged: dict[str, dict], touched: set[str], result: Untr
         ref = _reference(current["url"])
         assert ref is not None
         entry = {**entry, **current, "url": f"{entry['url']}/{ref.path.lstrip('/')}"}
+        if moved:  # a remote the repository set keys on decides the address: no credential follows it
+            entry = _without_auth(entry)
+        moved = moved or chain[i] in touched
     result.remotes[name] = entry
 
 
