@@ -342,6 +342,9 @@ def test_work_tree_commands_refuse_a_pulled_endpoint(
         ("https://example.com:99999/x", None),
         ("https://[::1/x", None),
         ("https://example.com/a\nb", None),
+        ("https://u:123#pw@host.example/x", None),  # splits as host `u`, port 123: no reading is safe
+        ("https://u:12/pw@host.example/x", None),
+        ("https://u:1?pw@host.example", None),
     ],
 )
 def test_published_urls_are_rebuilt(url: str, published: str | None) -> None:
@@ -381,6 +384,8 @@ def test_the_site_sources_publish_no_secret(tmp_path: Path) -> None:
         "GET https://host.example/x?access_token=SECRETVAL&sig=SECRETVAL#y",
         "url=https://host.example/x?X-Goog-Signature=SECRETVAL",
         "https://user:SECRETVAL@[::1]:9000/x",
+        "cannot reach https://alice:123#SECRETVAL@host.example/x",
+        "cannot reach https://alice:SECRETVAL?x@host.example/x",
     ],
 )
 def test_printed_urls_are_masked(text: str) -> None:

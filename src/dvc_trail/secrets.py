@@ -1,4 +1,5 @@
-"""Credentials: the one list of secret config keys, masking them in text, finding them in a DVC config.
+"""Credentials: the one list of secret config keys, masking them in text, finding them in a DVC config, and
+URLs rebuilt without them for publishing.
 
 `CREDENTIAL_KEYS` covers every secret DVC's config schema accepts (remotes, `studio`, `db`);
 `tests/test_secrets.py` derives that set from the installed DVC's schema and checks this list covers it.
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import urllib.parse
 
 CREDENTIAL_KEYS = (  # names of secrets, not secrets
     "access_key_id",
@@ -62,14 +62,14 @@ def mask_secrets(text: str) -> str:
 
 
 def _mask_url(match: re.Match[str]) -> str:
-    """One URL with its userinfo (up to the authority's last `@`, as URL parsers read it; up to the first `@`
-    after a `user:` when the password holds `/`, `?` or `#`) and every query value masked."""
+    """One URL with its userinfo (up to the last `@` before the path; up to the first `@` after a `user:` when
+    the password holds `/`) and every query value masked."""
     scheme, rest = match[1], match[2]
     if "@" in rest:
-        authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
-        if "@" in authority:
-            rest = "***@" + rest[len(authority.rpartition("@")[0]) + 1 :]
-        elif re.match(r"[^/?#@:]*:(?!\d*(?:[/?#]|$))", rest):
+        if "/" not in rest.partition("@")[0]:  # userinfo, whatever it holds (`?`, `#`, `@`), ends at its last `@`
+            end = rest.find("/", rest.index("@"))
+            rest = "***@" + rest[rest.rfind("@", 0, end if end >= 0 else len(rest)) + 1 :]
+        elif re.match(r"[^/?#@:]*:(?!\d*(?:[/?#]|$))", rest):  # `user:pa/ss@host`
             rest = "***@" + rest.partition("@")[2]
     if "?" in rest:
         path, _, query = rest.partition("?")
@@ -77,26 +77,28 @@ def _mask_url(match: re.Match[str]) -> str:
     return scheme + rest
 
 
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
 def public_url(url: str) -> str | None:
-    """`url` rebuilt from scheme, host, port and path only (None when it does not parse or holds controls).
+    """`url` rebuilt from scheme, host, port and path only; None when it does not parse, holds controls, or has
+    an `@` outside its userinfo (then no reading of it can tell a password from a path).
 
     Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
     before any `?` or `#`.
     """
+    import urllib.parse  # here: masking, on every error, needs none of it
+
     text = url.strip()
     if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
         return None
     if "://" not in text:
         return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
-    if not _SCHEME.match(text):
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
         return None
     try:
         parts = urllib.parse.urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a malformed port or IPv6 host
     except ValueError:
+        return None
+    if "@" in parts.path + parts.query + parts.fragment:  # `u:123#pw@host` splits as host `u`, port 123
         return None
     host = parts.netloc.rpartition("@")[2]
     return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None
