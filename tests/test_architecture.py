@@ -11,7 +11,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "dvc_trail"
 MAX_LINES = 400
 DOCSTRINGS_PENDING: tuple[str, ...] = ()
-BROAD_EXCEPT_ALLOWED = {"edge.py", "dvc.py"}  # the error edge, and the DVC adapter translating DVC's exceptions
+BROAD_EXCEPT_ALLOWED = {"edge.py", "dvcremote.py"}  # the error edge, and the DVC adapter translating DVC's exceptions
 
 
 def _modules() -> dict[str, Path]:

@@ -10,6 +10,7 @@ from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import StageLock
 from dvc_trail.project import Project
 from dvc_trail.registry import ArtifactState, VersionState, lookup, parse_ref
+from dvc_trail.secrets import public_url
 from dvc_trail.shorthand import at, short
 from dvc_trail.stagegraphs import commit_stages, dvcfile_hashes, lockfiles
 from dvc_trail.tags import is_semver, semver_key, validate_name
@@ -207,10 +208,8 @@ def describe_inputs(
                 (d.get("repo") for d in (doc or {}).get("deps") or [] if isinstance(d, dict) and d.get("repo")), None
             )
             if source:
-                entry.update(
-                    kind="import",
-                    source={"url": source.get("url"), "rev": source.get("rev"), "rev_lock": source.get("rev_lock")},
-                )
+                url, rev, rev_lock = _public(source.get("url")), source.get("rev"), source.get("rev_lock")
+                entry.update(kind="import", source={"url": url, "rev": rev, "rev_lock": rev_lock})
                 entry["frozen"] = bool((doc or {}).get("frozen"))
             else:
                 entry["kind"] = "dvc add"
@@ -326,3 +325,8 @@ def upstream_changes(
             continue
         found[artifact["name"]] = result.changes
     return found
+
+
+def _public(url: object) -> str | None:
+    """An import's source URL as shown: no userinfo, query string or fragment (`secrets.public_url`)."""
+    return public_url(url) if isinstance(url, str) else None

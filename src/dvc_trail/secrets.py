@@ -1,4 +1,5 @@
-"""Credentials: the one list of secret config keys, masking them in text, finding them in a DVC config.
+"""Credentials: the one list of secret config keys, masking them in text, finding them in a DVC config, and
+URLs rebuilt without them for publishing.
 
 `CREDENTIAL_KEYS` covers every secret DVC's config schema accepts (remotes, `studio`, `db`);
 `tests/test_secrets.py` derives that set from the installed DVC's schema and checks this list covers it.
@@ -40,7 +41,7 @@ _KEYS = "|".join(re.escape(k) for k in sorted({*CREDENTIAL_KEYS, *_MASK_ONLY}, k
 _KEY_ROOTS = ("key", "secret", "token", "pass", "signature", "credential", "connection_string")  # in every key
 # patterns compiled on first use (re caches them): most output never needs one, and `trail ls` starts faster
 _SECRET_RE = rf"(?i)\b((?:aws_|bearer_)?(?:{_KEYS}))(['\"]?\s*[=:]\s*['\"]?)([^\s'\",;&]+)"
-_URL_USERINFO_RE = r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]+@"
+_URL_RE = r"(?i)\b([a-z][a-z0-9+.-]*://)([^\s'\"<>`]+)"
 _CONFIG_LINE = r"^\s*([A-Za-z0-9_]+)\s*=\s*(.*?)\s*$"
 _SECTION = r"^\s*\[+\s*'?([^\]']*)'?\s*\]+\s*$"
 _URL_USER_AND_KEY = r"://[^/@\s]*:[^/@\s]+@"
@@ -51,13 +52,56 @@ def mask_secrets(text: str) -> str:
     lower = text.lower()
     if any(root in lower for root in _KEY_ROOTS):  # a cheap scan first: most text holds no key name at all
         text = re.sub(_SECRET_RE, r"\1\2***", text)
-    if "@" in text and "://" in text:
-        text = re.sub(_URL_USERINFO_RE, r"\1***@", text)
+    if "://" in text and ("@" in text or "?" in text):
+        text = re.sub(_URL_RE, _mask_url, text)
     for var in _SECRET_ENV:
         value = os.environ.get(var, "")
         if len(value) >= 8:
             text = text.replace(value, "***")
     return text
+
+
+def _mask_url(match: re.Match[str]) -> str:
+    """One URL with its userinfo (up to the last `@` before the path; up to the first `@` after a `user:` when
+    the password holds `/`) and every query value masked."""
+    scheme, rest = match[1], match[2]
+    if "@" in rest:
+        if "/" not in rest.partition("@")[0]:  # userinfo, whatever it holds (`?`, `#`, `@`), ends at its last `@`
+            end = rest.find("/", rest.index("@"))
+            rest = "***@" + rest[rest.rfind("@", 0, end if end >= 0 else len(rest)) + 1 :]
+        elif re.match(r"[^/?#@:]*:(?!\d*(?:[/?#]|$))", rest):  # `user:pa/ss@host`
+            rest = "***@" + rest.partition("@")[2]
+    if "?" in rest:
+        path, _, query = rest.partition("?")
+        rest = path + "?" + re.sub(r"=[^&#;]*", "=***", query)
+    return scheme + rest
+
+
+def public_url(url: str) -> str | None:
+    """`url` rebuilt from scheme, host, port and path only; None when it does not parse, holds controls, or has
+    an `@` outside its userinfo (then no reading of it can tell a password from a path).
+
+    Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
+    before any `?` or `#`.
+    """
+    import urllib.parse  # here: masking, on every error, needs none of it
+
+    text = url.strip()
+    if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return None
+    if "://" not in text:
+        return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
+        return None
+    try:
+        parts = urllib.parse.urlsplit(text)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port or IPv6 host
+    except ValueError:
+        return None
+    if "@" in parts.path + parts.query + parts.fragment:  # `u:123#pw@host` splits as host `u`, port 123
+        return None
+    host = parts.netloc.rpartition("@")[2]
+    return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None
 
 
 def secrets_in_config(text: str) -> list[str]:
@@ -74,11 +118,9 @@ def secrets_in_config(text: str) -> list[str]:
     return found
 
 
-# Where a remote points: a repository that changes any of these for a remote the user configured gets none of
-# the user's credentials for it.
-ADDRESS_KEYS = ("url", "endpointurl", "oss_endpoint", "port", "proxy_to", "data_proxy_target", "account_name")
-# What authenticates a request, beyond the secrets themselves: dropped from the user's entry for such a remote.
-_AUTH_KEYS = (
+# What authenticates a request, beyond the secrets themselves: dropped from the user's entry for a remote an
+# untrusted repository redefines (`remotetrust.remotes_for_untrusted`).
+AUTH_KEYS = (
     *CREDENTIAL_KEYS,
     "user",
     "auth",
@@ -101,32 +143,3 @@ _AUTH_KEYS = (
     "gdrive_service_account_json_file_path",
     "gdrive_service_account_user_email",
 )
-
-
-def remotes_for_untrusted(
-    user_levels: list[dict[str, dict]], repo: dict[str, dict], local: dict[str, dict] | None = None
-) -> dict[str, dict]:
-    """The `remote` sections DVC gets when a repository's own config is untrusted (`trail get`, the API).
-
-    DVC merges the user's system and global config into every repository's; a repository could then name
-    the user's remote and point it elsewhere to collect the user's password. Here a remote the repository
-    defines keeps the user's settings only when the user configured its URL and the repository changes no
-    address key; otherwise the user's entry loses every credential and authentication key. `local` is the
-    `config.local` of the user's own work tree, merged last as DVC does.
-    """
-    user: dict[str, dict] = {}
-    for level in user_levels:
-        for name, entry in level.items():
-            user.setdefault(name, {}).update(entry)
-    merged = {name: dict(entry) for name, entry in user.items()}
-    for name, theirs in repo.items():
-        mine = user.get(name, {})
-        moved = any(key in theirs and theirs[key] != mine.get(key) for key in ADDRESS_KEYS)
-        if mine and (moved or "url" not in mine):
-            mine = {key: value for key, value in mine.items() if key not in _AUTH_KEYS}
-            if "url" in mine and "url" not in theirs:
-                mine["url"] = re.sub(_URL_USERINFO_RE, r"\1", str(mine["url"]))
-        merged[name] = {**mine, **theirs}
-    for name, entry in (local or {}).items():
-        merged.setdefault(name, {}).update(entry)
-    return merged

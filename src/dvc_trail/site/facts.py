@@ -23,10 +23,11 @@ from dvc_trail.dvcfiles import ArtifactDecl, Output
 from dvc_trail.errors import TrailError
 from dvc_trail.git import Git
 from dvc_trail.lineage import FileHash, StageLock
+from dvc_trail.secrets import public_url
 from dvc_trail.shorthand import at
 from dvc_trail.site import lockscan
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: import sources keep no userinfo, query or fragment in their URL
 
 
 @dataclass(frozen=True)
@@ -227,7 +228,8 @@ def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:
     repo = next((d.get("repo") for d in deps or [] if isinstance(d, dict) and isinstance(d.get("repo"), dict)), None)
     source = None
     if repo is not None:
-        source = {"url": repo.get("url"), "rev": repo.get("rev"), "rev_lock": repo.get("rev_lock")}
+        url = public_url(repo["url"]) if isinstance(repo.get("url"), str) else None
+        source = {"url": url, "rev": repo.get("rev"), "rev_lock": repo.get("rev_lock")}
     frozen = bool(doc.get("frozen")) if isinstance(doc, dict) else False
     return DvcFileInfo(out.md5 if out else None, out.size if out else None, out.nfiles if out else None, source, frozen)
 

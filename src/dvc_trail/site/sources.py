@@ -1,8 +1,9 @@
 """Where the site points readers: the repository's web page (from `origin`) and the tracked DVC remote.
 
 Only committed text is read: the DVC remote comes from `.dvc/config` at HEAD in git's objects, never from
-`config.local`, the user's global config or the environment, and only its name and URL (credentials in a
-URL are dropped) reach the site.
+`config.local`, the user's global config or the environment, and only its name and URL reach the site.
+Every URL the site publishes is rebuilt from its scheme, host, port and path (`secrets.public_url`): no
+userinfo, query string or fragment, whatever the text looks like.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ import re
 
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.git import Git
+from dvc_trail.secrets import public_url
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
 _URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")
-_USERINFO = re.compile(r"^([a-zA-Z][\w+.-]*://)[^/@]*@")
 
 
 def web_url(remote: str) -> str | None:
@@ -30,19 +31,22 @@ def check_page_url(url: str | None, option: str) -> str | None:
     """The URL itself when it is http(s) with a host and no credentials (links on pages: no `javascript:`)."""
     if url is None:
         return None
-    if not re.match(r"^https?://[\w.-]+(?::\d+)?(?:[/?#][^\s\x00-\x1f\x7f]*)?$", url, re.IGNORECASE):
-        raise UsageError(f"refusing {option} {url!r}: give an http(s) URL without credentials")  # masked
+    if not re.match(r"^https?://[\w.-]+(?::\d+)?(?:/[^\s\x00-\x1f\x7f?#]*)?$", url, re.IGNORECASE):
+        raise UsageError(f"refusing {option} {url!r}: give an http(s) URL without credentials, query or fragment")
     return url
 
 
 def origin_url(git: Git) -> str | None:
-    """The `origin` remote's URL without credentials, when it is a network URL others can clone."""
+    """The `origin` remote's URL without userinfo (an scp-like `git@` user kept), when others can clone it."""
     try:
         url = git.run("config", "--get", "remote.origin.url").strip()
     except TrailError:
         return None
-    if _URL.match(url) or _SCP.match(url):
-        return _USERINFO.sub(r"\1", url)
+    if _URL.match(url):
+        return public_url(url)
+    if _SCP.match(url):
+        user, _, rest = url.rpartition("@")
+        return f"git@{rest}" if user == "git" else rest
     return None
 
 
@@ -65,7 +69,8 @@ def tracked_remote(git: Git) -> dict[str, str] | None:
     section = sections.get(f'remote "{name}"') if name else None
     if name is None or section is None or not parser.has_option(section, "url"):
         return None
-    return {"name": name, "url": _USERINFO.sub(r"\1", parser.get(section, "url"))}
+    url = public_url(parser.get(section, "url"))
+    return {"name": name, "url": url} if url else None
 
 
 def _section_name(section: str) -> str:
