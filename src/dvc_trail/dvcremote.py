@@ -40,6 +40,7 @@ class MissingManifest(TrailError):
 
 
 def describe_error(err: BaseException) -> str:
+    """A backend exception as one short masked line (its first line, with its type)."""
     text = str(err).strip().splitlines()
     detail = text[0] if text else ""
     return mask_secrets(f"{type(err).__name__}: {detail}" if detail else type(err).__name__)[:300]
