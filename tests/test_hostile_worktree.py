@@ -105,7 +105,7 @@ def test_a_link_to_the_users_token_is_never_read(tmp_path: Path, home: Path) -> 
     ], proc.stderr
     (repo / "trail.yaml").write_text("gates:\n- acc<-0.5\n")  # the gates of trail.yaml (at the base) fail alike
     commit_all(repo, "gates")
-    assert "FAILED (could not read metrics.yaml" in visit(repo, "report", code=1).stdout
+    assert "FAILED (could not read `metrics.yaml at workspace`)" in visit(repo, "report", code=1).stdout
 
 
 def test_params_and_trail_yaml_as_links(tmp_path: Path, home: Path) -> None:

@@ -108,8 +108,11 @@ def check_remote(remote: dict[str, str] | None, registry: str, where: str) -> di
     if remote is None:
         raise TrailError(f"the registry names no DVC remote in {where}")
     url = remote["url"]
-    split = urllib.parse.urlsplit(url)
-    site = urllib.parse.urlsplit(registry)
+    try:  # `https://[x/y` (an unbalanced IPv6 bracket) and a port out of range raise ValueError
+        split, site = urllib.parse.urlsplit(url), urllib.parse.urlsplit(registry)
+        split.port, site.port  # noqa: B018 - checked here, never later in DVC
+    except ValueError:
+        raise TrailError(f"malformed DVC remote in {where}") from None
     on_web = site.scheme.lower() in ("http", "https") and not _is_local_host(site.hostname or "")
     shown = mask_secrets(url)[:200]
     if "://" not in url:
