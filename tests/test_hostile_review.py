@@ -122,6 +122,17 @@ def test_preview_request_targets_and_host_spellings(preview: tuple[Path, int, Pa
     assert b" 400 " in answer.split(b"\r\n")[0] and b"registry" not in answer
 
 
+def test_preview_redirect_headers_cannot_be_split(preview: tuple[Path, int, Path]) -> None:  # noqa: F811
+    """Held: a committed folder named `x\r\nSet-Cookie: ...` (git allows CR and LF in names), asked for
+    without its final `/`, gets a Location with the line break percent-encoded: no header is added."""
+    folder, port, _ = preview
+    (folder / "x\r\nSet-Cookie: pwned=1").mkdir()
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET /x%0d%0aSet-Cookie:%20pwned=1 HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode())
+        head = sock.recv(4096).decode()
+    assert head.startswith("HTTP/1.0 301") and "\r\nSet-Cookie" not in head and "%0D%0A" in head, head
+
+
 # --- class 6: reading a published site -----------------------------------------------------------------
 
 
@@ -187,6 +198,22 @@ def test_duplicate_keys_and_hidden_text_in_site_json(tmp_path: Path, victim: Pat
         assert "malformed DVC remote" in line or "refusing" in line, line
 
 
+def test_a_folder_site_with_a_link_on_the_way(tmp_path: Path) -> None:
+    """Found: only the last part of a folder site's file was opened without following a link, so
+    `api/v1/artifacts/model -> elsewhere` read a version file outside the site folder; now refused."""
+    site, version, _ = site_of(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    version.parent.rename(elsewhere)
+    version.parent.symlink_to(elsewhere)
+    with pytest.raises(TrailError, match="leaves the site folder"):
+        api.resolve("model@v1.0.0", registry=str(site))
+    linked = tmp_path / "linked-site"  # the folder the user names may itself be a link
+    linked.symlink_to(site)
+    version.parent.unlink()
+    elsewhere.rename(version.parent)
+    assert api.resolve("model@v1.0.0", registry=str(linked)).version == "v1.0.0"
+
+
 # --- class 2: credentials ---------------------------------------------------------------------------------
 
 
@@ -204,6 +231,20 @@ def test_remote_names_by_case_and_lookalike_sections() -> None:
     repo = {"corp ": {"url": "https://attacker.example/x"}, "evil": {"url": "remote:// corp/x", "jobs": "2"}}
     result = remotes_for_untrusted(user, repo, environ={})
     assert "evil" in result.refused or TOKEN not in json.dumps(result.remotes["evil"])
+
+
+def test_one_remote_under_two_section_spellings(tmp_path: Path) -> None:
+    """Held: `['remote "corp"']` and `[remote "corp"]` in one repository config (configobj reads both as one
+    section, so which URL wins would be the parser's choice) is one `dvc config` error, before any request."""
+    from dvc_trail import dvc
+
+    (tmp_path / ".dvc").mkdir()
+    (tmp_path / ".dvc" / "config").write_text(
+        "[core]\n    remote = corp\n['remote \"corp\"']\n    url = https://corp.example/x\n"
+        '[remote "corp"]\n    url = https://attacker.example/x\n'
+    )
+    with pytest.raises(TrailError, match="dvc config"):
+        dvc._untrusted_config(tmp_path / ".dvc", False, None)
 
 
 def test_a_repository_region_cannot_name_a_host() -> None:
