@@ -198,6 +198,31 @@ def test_duplicate_keys_and_hidden_text_in_site_json(tmp_path: Path, victim: Pat
         assert "malformed DVC remote" in line or "refusing" in line, line
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.1/store",
+        "http://0x7f.1/store",
+        "http://2130706433/store",
+        "http://017700000001/store",
+        "http://0/store",
+        "http://localhost./store",
+        "http://[::ffff:127.0.0.1]/store",
+        "http://[::ffff:a9fe:a9fe]/latest",
+        "https://0xa9fea9fe/latest",
+    ],
+)
+def test_a_site_on_the_web_names_this_machine_in_another_spelling(url: str) -> None:
+    """Found: a site on the web could point the reader's DVC at this machine or the metadata service with an
+    address the resolver reads as 127.0.0.1 or 169.254.169.254 (`127.1`, hex, octal, an integer, `0`,
+    `localhost.`, an IPv4-mapped IPv6 address); only the dotted and `[::1]` forms were refused."""
+    from dvc_trail.site import client
+
+    with pytest.raises(TrailError, match="names this machine"):
+        client.check_remote({"name": "r", "url": url}, "https://models.example.com/registry", "v1.json")
+    assert client.check_remote({"name": "r", "url": "https://127.example/x"}, "https://models.example.com", "v")
+
+
 def test_a_folder_site_with_a_link_on_the_way(tmp_path: Path) -> None:
     """Found: only the last part of a folder site's file was opened without following a link, so
     `api/v1/artifacts/model -> elsewhere` read a version file outside the site folder; now refused."""
