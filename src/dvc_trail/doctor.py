@@ -76,7 +76,7 @@ def _credentials_check(project: Project) -> Check:
     if ".dvc/config.local" in tracked:
         problems.append(".dvc/config.local is tracked by git")
     try:
-        config = read_workspace_file(repo.root, ".dvc/config") if ".dvc/config" in tracked else None
+        config = read_workspace_file(repo.root, ".dvc/config", dvc_config=True) if ".dvc/config" in tracked else None
     except TrailError as err:  # a link out of the repository: never read, and named
         config, problems = None, [*problems, str(err)]
     if config is not None:

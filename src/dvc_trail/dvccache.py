@@ -29,7 +29,7 @@ def cache_dir(root: Path) -> Path:
     found = dvc_dir / "cache"
     for name in ("config", "config.local"):  # config.local wins, as in DVC
         parser = configparser.ConfigParser(interpolation=None, strict=False)
-        raw = read_workspace_file(root, f".dvc/{name}")  # a link out of the repository is refused
+        raw = read_workspace_file(root, f".dvc/{name}", dvc_config=True)  # a link out of the repository is refused
         try:
             parser.read_string((raw or b"").decode(errors="replace"))
         except configparser.Error:

@@ -78,8 +78,9 @@ def _mask_url(match: re.Match[str]) -> str:
 
 
 def public_url(url: str) -> str | None:
-    """`url` rebuilt from scheme, host, port and path only; None when it does not parse, holds controls, or has
-    an `@` outside its userinfo (then no reading of it can tell a password from a path).
+    """`url` rebuilt from scheme, host, port and path only; None when it does not parse, holds controls, has
+    an `@` outside its userinfo (then no reading of it can tell a password from a path), or a path that holds a
+    credential (`/store;token=...`: path parameters are no query string, the masking pattern still finds them).
 
     Text without `://` (a local path, scp-like `user@host:path`) keeps what follows the last `@` and comes
     before any `?` or `#`.
@@ -90,7 +91,8 @@ def public_url(url: str) -> str | None:
     if not text or any(ord(c) < 32 or ord(c) == 127 for c in text):
         return None
     if "://" not in text:
-        return re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2] or None
+        kept = re.split(r"[?#]", text, maxsplit=1)[0].rpartition("@")[2]
+        return None if not kept or re.search(_SECRET_RE, kept) else kept
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", text):
         return None
     try:
@@ -99,6 +101,8 @@ def public_url(url: str) -> str | None:
     except ValueError:
         return None
     if "@" in parts.path + parts.query + parts.fragment:  # `u:123#pw@host` splits as host `u`, port 123
+        return None
+    if re.search(_SECRET_RE, urllib.parse.unquote(parts.path)):
         return None
     host = parts.netloc.rpartition("@")[2]
     return urllib.parse.urlunsplit((parts.scheme.lower(), host, parts.path, "", "")) if host or parts.path else None

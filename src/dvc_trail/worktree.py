@@ -39,13 +39,19 @@ class _Folder(Refused):
 
 
 def read_workspace_file(
-    root: Path, rel: str, limit: int = MAX_FILE, cache_dir: Callable[[], Path] | None = None
+    root: Path,
+    rel: str,
+    limit: int = MAX_FILE,
+    cache_dir: Callable[[], Path] | None = None,
+    dvc_config: bool = False,
 ) -> bytes | None:
     """The bytes of the work-tree file `rel` (None when there is none); `Refused` when it is not to be read.
 
     Read only when it is a regular file of at most `limit` bytes whose real path (that of the open file, so a
     link swapped in meanwhile is caught) is inside the repository and outside `.git`, or is an object of the
-    DVC cache `cache_dir()` (DVC's `symlink` link type) whose bytes match the hash its name gives. A folder
+    DVC cache `cache_dir()` (DVC's `symlink` link type) whose bytes match the hash its name gives. Nothing in
+    DVC's own folder `.dvc/` is read (its untracked `config.local` and `tmp/` hold the user's credentials) but
+    such cache objects, and `.dvc/config` and `config.local` when `dvc_config` (trail's own checks). A folder
     inside the repository is no file (None); one outside it is refused.
     """
     if _has_git_part(rel):
@@ -62,8 +68,11 @@ def read_workspace_file(
     with os.fdopen(fd, "rb") as handle:
         real = _real_path(fd, path)
         md5, inside = None, real.startswith(top)
-        if not inside or _has_git_part(real[len(top) :]):
+        private = inside and _in_dvc_folder(real[len(top) :], rel if dvc_config else None)
+        if not inside or private or _has_git_part(real[len(top) :]):
             md5 = _cache_object(real, cache_dir)
+            if md5 is None and private:
+                raise Refused(rel, "it is in DVC's own folder .dvc (the user's config.local and tokens)")
             if md5 is None:
                 raise Refused(rel, "it is a link into .git" if inside else "it is a link out of the repository")
         data = _read(handle, limit, rel)
@@ -75,7 +84,7 @@ def read_workspace_file(
 def check_dvc_config(root: Path) -> None:
     """Refuse (`Refused`) a `.dvc/config` or `config.local` that DVC, which reads them itself, must not read."""
     for name in (".dvc/config", ".dvc/config.local"):
-        read_workspace_file(root, name)
+        read_workspace_file(root, name, dvc_config=True)
 
 
 def read_regular(path: str, limit: int, name: str | None = None) -> bytes | None:
@@ -162,6 +171,14 @@ def _md5s(data: bytes) -> tuple[str, str]:
 
     raw = hashlib.md5(data).hexdigest()  # noqa: S324 - DVC's content address, not a security measure
     return raw, hashlib.md5(data.replace(b"\r\n", b"\n")).hexdigest()  # noqa: S324 - DVC 2 hashed as dos2unix
+
+
+def _in_dvc_folder(real_rel: str, config: str | None) -> bool:
+    """Whether a path of the repository is in `.dvc/` (any case), unless it is the DVC config file `config` names."""
+    path = real_rel.replace(os.sep, "/")
+    if not path.lower().startswith(".dvc/"):
+        return False
+    return not (config == path and config in (".dvc/config", ".dvc/config.local"))
 
 
 def _has_git_part(path: str) -> bool:

@@ -15,6 +15,7 @@ import ipaddress
 import json
 import os
 import re
+import socket
 import tempfile
 import urllib.parse
 from collections.abc import Iterator
@@ -92,14 +93,20 @@ def resolve(ref: str, registry: str, timeout: float | None = None) -> Resolved:
 
 
 def _is_local_host(host: str) -> bool:
-    """Whether a host name is this machine or a link-local address (a cloud's metadata service)."""
-    host = host.strip("[]").lower()
+    """Whether a host name is this machine or a link-local address (a cloud's metadata service), in any spelling
+    the system resolver reads as one: `localhost.`, `127.1`, `0x7f.1`, `2130706433`, `0`, `::ffff:127.0.0.1`."""
+    host = host.strip("[]").lower().rstrip(".")
     if host in ("localhost", "") or host.endswith(".localhost"):
         return True
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
-        return False
+        try:  # the resolver reads IPv4 addresses as inet_aton does (short, octal, hex and plain integer forms)
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except (OSError, ValueError):
+            return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
     return address.is_loopback or address.is_link_local or address.is_unspecified
 
 
@@ -108,8 +115,11 @@ def check_remote(remote: dict[str, str] | None, registry: str, where: str) -> di
     if remote is None:
         raise TrailError(f"the registry names no DVC remote in {where}")
     url = remote["url"]
-    split = urllib.parse.urlsplit(url)
-    site = urllib.parse.urlsplit(registry)
+    try:  # `https://[x/y` (an unbalanced IPv6 bracket) and a port out of range raise ValueError
+        split, site = urllib.parse.urlsplit(url), urllib.parse.urlsplit(registry)
+        split.port, site.port  # noqa: B018 - checked here, never later in DVC
+    except ValueError:
+        raise TrailError(f"malformed DVC remote in {where}") from None
     on_web = site.scheme.lower() in ("http", "https") and not _is_local_host(site.hostname or "")
     shown = mask_secrets(url)[:200]
     if "://" not in url:

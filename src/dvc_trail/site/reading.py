@@ -60,12 +60,13 @@ def read_site_file(registry: str, rel: str, timeout: float | None = None) -> byt
         return _read_url(url, where, check_timeout(timeout))
     if scheme in ("", "file") or (len(scheme) == 1 and scheme.isalpha()):  # a Windows drive letter
         folder = Path(urllib.parse.unquote(urllib.parse.urlsplit(registry).path) if scheme == "file" else registry)
-        return _read_path(folder / rel, where)
+        return _read_path(folder / rel, where, folder)
     raise UsageError(f"refusing registry {mask_secrets(registry)!r}: give an http(s) URL or a folder")
 
 
-def _read_path(path: Path, where: str) -> bytes:
-    """A regular file, not a link (`O_NOFOLLOW`), opened without blocking on a FIFO."""
+def _read_path(path: Path, where: str, folder: Path) -> bytes:
+    """A regular file, not a link (`O_NOFOLLOW`), opened without blocking on a FIFO, inside `folder` (a link on
+    the way, `api/v1/artifacts -> elsewhere`, is refused as the open file's real path shows)."""
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         fd = os.open(path, flags)
@@ -77,10 +78,20 @@ def _read_path(path: Path, where: str) -> bytes:
     with open(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
             raise TrailError(f"cannot read {where}: not a regular file")
+        if not _real_path(handle.fileno(), path).startswith(os.path.join(os.path.realpath(folder), "")):
+            raise TrailError(f"cannot read {where}: a link on the way leaves the site folder: refused")
         try:
             return _bounded(handle.read(MAX_JSON + 1), where)
         except OSError as err:
             raise TrailError(f"cannot read {where}: {err.strerror}") from None
+
+
+def _real_path(fd: int, path: Path) -> str:
+    """The real path of the open file (Linux's /proc names it exactly), else of the path as it is now."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return os.path.realpath(path)
 
 
 def _bounded(raw: bytes, where: str) -> bytes:
