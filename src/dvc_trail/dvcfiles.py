@@ -10,8 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.errors import TrailError
-from dvc_trail.objects import is_size
 from dvc_trail.shorthand import at
+
+
+def is_size(value: object) -> bool:
+    """Whether a value is a byte or file count: a non-negative int (a bool or a float is not one)."""
+    return type(value) is int and value >= 0
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:

@@ -6,9 +6,8 @@ import posixpath
 import re
 from typing import Any, NamedTuple
 
-from dvc_trail.dvcfiles import content_hash, join, load_yaml, lock_stages, stage_folder
+from dvc_trail.dvcfiles import content_hash, is_size, join, load_yaml, lock_stages, stage_folder
 from dvc_trail.errors import TrailError
-from dvc_trail.objects import is_size
 
 
 class FileHash(NamedTuple):

@@ -6,13 +6,13 @@ and every recorded size bounds the bytes read for that object (pure; no DVC).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING
 
+from dvc_trail.dvcfiles import is_size
 from dvc_trail.errors import TrailError
 
 if TYPE_CHECKING:
@@ -32,11 +32,6 @@ def check_oid(oid: str, where: str) -> str:
     if not isinstance(oid, str) or not _OID.fullmatch(oid):
         raise TrailError(f"refusing invalid hash {str(oid)[:80]!r} in {where}")
     return oid
-
-
-def is_size(value: object) -> bool:
-    """Whether a value is a byte or file count: a non-negative int (a bool or a float is not one)."""
-    return type(value) is int and value >= 0
 
 
 def check_size(size: object, where: str) -> int | None:
@@ -105,6 +100,8 @@ class DataObject:
 
 def parse_manifest(data: bytes, ref: DataRef) -> list[DataObject]:
     """The files a `.dir` manifest lists, every hash and path checked; a TrailError if it is corrupt."""
+    import hashlib  # here: OpenSSL costs 3 ms, and `diff` and `metrics` read sizes but hash nothing
+
     if hashlib.md5(data).hexdigest() != ref.md5.removesuffix(".dir"):  # noqa: S324 - content address
         raise TrailError(f"the manifest of {ref.path} ({ref.md5}) is corrupt")
     where = f"the manifest of {ref.path} ({ref.md5})"
@@ -150,6 +147,8 @@ def copy_bounded(
 ) -> str:
     """Copy a stream to `dest`, reading at most `limit` bytes (+1 to detect more); the md5 of what was copied."""
     check_size(limit, what)  # a negative limit would make `read(-1)` read it all
+    import hashlib
+
     digest = hashlib.md5()  # noqa: S324 - DVC's content address, not a security measure
     total = 0
     with open(dest, "wb") as out:
