@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git.repository import Git, NewTag, StartedTags
 from dvc_trail.registry import tags, versions
+from dvc_trail.registry.references import lookup, parse_ref, require_version_ref
 from dvc_trail.registry.state import (
     EVENT_NAME,
     PRIORITY,
@@ -19,9 +20,6 @@ from dvc_trail.registry.state import (
     build_state,
     iso_dates,
     listing,
-    lookup,
-    parse_ref,
-    require_version_ref,
 )
 from dvc_trail.registry.tags import Action
 

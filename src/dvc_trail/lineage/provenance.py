@@ -11,7 +11,8 @@ from dvc_trail.lineage import graph, pipelines
 from dvc_trail.lineage.graph import StageLock
 from dvc_trail.lineage.stagegraphs import commit_stages, dvcfile_hashes, lockfiles
 from dvc_trail.project import Project
-from dvc_trail.registry.state import ArtifactState, VersionState, lookup, parse_ref
+from dvc_trail.registry.references import lookup, parse_ref
+from dvc_trail.registry.state import ArtifactState, VersionState
 from dvc_trail.registry.tags import is_semver, semver_key, validate_name
 from dvc_trail.render.shorthand import at, short
 from dvc_trail.sharing.secrets import public_url

@@ -12,7 +12,7 @@ from dvc_trail.git.repository import Git
 from dvc_trail.metrics import diff
 from dvc_trail.metrics.diff import Documents
 from dvc_trail.project import Project
-from dvc_trail.registry.state import lookup, parse_ref
+from dvc_trail.registry.references import lookup, parse_ref
 from dvc_trail.render.shorthand import at
 from dvc_trail.store.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
 

@@ -11,16 +11,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, NamedTuple
 
-from dvc_trail.errors import NotFound, UsageError
-from dvc_trail.registry.tags import (
-    Action,
-    ParsedTag,
-    parse_tag,
-    semver_key,
-    validate_name,
-    validate_stage,
-    validate_version,
-)
+from dvc_trail.errors import NotFound
+from dvc_trail.registry.tags import Action, ParsedTag, parse_tag, semver_key
 
 if TYPE_CHECKING:
     from datetime import datetime, timezone
@@ -330,54 +322,6 @@ def _event(parsed: ParsedTag, record: TagRecord, seq: int, version: str | None) 
     )
 
 
-# --- references: NAME, NAME@vX.Y.Z, NAME@latest, NAME#STAGE ---------------------------------
-
-
-class Ref(NamedTuple):
-    name: str
-    version: str | None = None
-    stage: str | None = None
-
-    def __str__(self) -> str:
-        if self.version:
-            return f"{self.name}@{self.version}"
-        return f"{self.name}#{self.stage}" if self.stage else self.name
-
-
-def parse_ref(ref: str) -> Ref:
-    """Parse `NAME`, `NAME@vX.Y.Z`, `NAME@latest` or `NAME#STAGE`; refuse anything else."""
-    if "#" in ref:
-        name, _, stage = ref.partition("#")
-        return Ref(validate_name(name), stage=validate_stage(stage))
-    if "@" in ref:
-        name, _, version = ref.partition("@")
-        if version in ("latest", "greatest"):
-            return Ref(validate_name(name))
-        return Ref(validate_name(name), version=validate_version(version))
-    return Ref(validate_name(ref))
-
-
-def lookup(state: RegistryState, ref: Ref) -> VersionState:
-    """The version a reference points at now, or a NotFound naming what is missing."""
-    artifact = state.artifact(ref.name)
-    if ref.version:
-        found = artifact.find(ref.version)
-        if found is None:
-            raise NotFound(f"{ref.name}@{ref.version} is not registered")
-        if not found.is_active:
-            raise NotFound(f"{ref.name}@{ref.version} was deregistered")
-        return found
-    if ref.stage:
-        holder = artifact.stage_holders().get(ref.stage)
-        if holder is None:
-            raise NotFound(f"no version of {ref.name} is in stage {ref.stage!r}")
-        return holder
-    latest = artifact.latest()
-    if latest is None:
-        raise NotFound(f"{ref.name} has no active registered version")
-    return latest
-
-
 def listing(state: RegistryState, stages: list[str] | None, include_deprecated: bool = False) -> dict[str, dict]:
     """The registry as `gto show --json` prints it: each artifact's latest version and stage holders.
 
@@ -398,11 +342,3 @@ def listing(state: RegistryState, stages: list[str] | None, include_deprecated: 
             "active": artifact.is_active,
         }
     return result
-
-
-def require_version_ref(ref: str) -> Ref:
-    """Parse a `NAME@vX.Y.Z` reference (the form write commands need)."""
-    parsed = parse_ref(ref)
-    if not parsed.version:
-        raise UsageError(f"expected NAME@VERSION (like model@v1.2.0), got {ref!r}")
-    return parsed

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git.repository import Git
 from dvc_trail.project import Project
-from dvc_trail.registry.state import parse_ref
+from dvc_trail.registry.references import parse_ref
 from dvc_trail.registry.tags import tag_globs
 from dvc_trail.render.shorthand import at
 from dvc_trail.store import worktree
