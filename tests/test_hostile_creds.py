@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from dvc_trail.dvc import adapter
+from dvc_trail.dvc.remotetrust import normalize_endpoint, remotes_for_untrusted
 from dvc_trail.errors import TrailError
 from dvc_trail.git.repository import Git
-from dvc_trail.sharing.remotetrust import normalize_endpoint, remotes_for_untrusted
-from dvc_trail.sharing.secrets import mask_secrets, public_url
+from dvc_trail.secrets import mask_secrets, public_url
 from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote
 from tests import test_hostile
 from tests.conftest import commit_all, git

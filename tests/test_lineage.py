@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from dvc_trail.dvcfiles import locks
 from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.lineage import graph
 from tests.conftest import ROOT, commit_all, dvc, git, trail
@@ -17,23 +18,23 @@ MD5 = {name: (name * 32)[:32] for name in "abcdefgh"}
 
 def test_fast_parser_agrees_with_yaml_on_dvc_written_locks() -> None:
     text = (ROOT / "dvc.lock").read_text()
-    full = graph.parse_lock(load_yaml(text, "dvc.lock"), "dvc.lock", "dvc.lock")
-    fast = graph.fast_edges(text, "dvc.lock", "dvc.lock")
+    full = locks.parse_lock(load_yaml(text, "dvc.lock"), "dvc.lock", "dvc.lock")
+    fast = locks.fast_edges(text, "dvc.lock", "dvc.lock")
     assert {n: ([d.path for d in s.deps], [d.md5 for d in s.outs]) for n, s in fast.items()} == {
         n: ([d.path for d in s.deps], [d.md5 for d in s.outs]) for n, s in full.items()
     }
     odd = (
         "schema: '2.0'\nstages:\n  s:\n    cmd: x\n    outs:\n    - path: 'quoted path'\n      md5: " + MD5["a"] + "\n"
     )
-    assert graph.fast_edges(odd, "dvc.lock", "x")["s"].outs[0].path == "quoted path"
+    assert locks.fast_edges(odd, "dvc.lock", "x")["s"].outs[0].path == "quoted path"
 
 
-def _stage(name: str, deps: dict[str, str], outs: dict[str, str]) -> graph.StageLock:
-    return graph.StageLock(
+def _stage(name: str, deps: dict[str, str], outs: dict[str, str]) -> locks.StageLock:
+    return locks.StageLock(
         name,
         "dvc.lock",
-        tuple(graph.FileHash(p, m) for p, m in deps.items()),
-        tuple(graph.FileHash(p, m) for p, m in outs.items()),
+        tuple(locks.FileHash(p, m) for p, m in deps.items()),
+        tuple(locks.FileHash(p, m) for p, m in outs.items()),
     )
 
 

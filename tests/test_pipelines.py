@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles.locks import FileHash, StageLock, fast_edges, parse_lock
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.lineage import pipelines
-from dvc_trail.lineage.graph import FileHash, StageLock, fast_edges, parse_lock
 from dvc_trail.store.dvc_cache import LocalCache, cache_dir
 
 FULL = "1a2b3c4d" + "0" * 24

@@ -6,8 +6,8 @@ import re
 import subprocess
 import sys
 
-from dvc_trail.sharing.remotetrust import remotes_for_untrusted
-from dvc_trail.sharing.secrets import CREDENTIAL_KEYS, mask_secrets, secrets_in_config
+from dvc_trail.dvc.remotetrust import remotes_for_untrusted
+from dvc_trail.secrets import CREDENTIAL_KEYS, mask_secrets, secrets_in_config
 
 # How DVC's schema names a secret: what authenticates, not where (paths, names) or whether (flags).
 _SECRET_NAME = re.compile(r"(secret|password|passphrase|token|_key$|^key$|key_id$|connection_string)")

@@ -16,7 +16,7 @@ import boto3
 import pytest
 import yaml
 
-from dvc_trail.sharing.secrets import mask_secrets, secrets_in_config
+from dvc_trail.secrets import mask_secrets, secrets_in_config
 from tests.conftest import S3_ENV, commit_all, dvc, free_port, git, gto, run, trail
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dvc_trail.sharing.secrets import mask_secrets
+from dvc_trail.secrets import mask_secrets
 
 __all__ = ["GitError", "NotFound", "TrailError", "UsageError", "mask_secrets"]
 

@@ -65,9 +65,9 @@ def main() -> None:
         return
     if fast is None:
         started = _start_tags(sys.argv[1:])
-        from dvc_trail.cli import main as typer_main
+        from dvc_trail import cli
 
-        typer_main(started)
+        cli.main(started)
         return
     from dvc_trail.edge import ErrorEdge
     from dvc_trail.git.repository import Git

@@ -157,7 +157,7 @@ class Project:
         from a `.dvc` file; metrics and params from the one reader (git objects, else the local DVC cache).
         """
         from dvc_trail.dvcfiles import documents  # here, not at the top: `trail ls` never parses YAML
-        from dvc_trail.render.shorthand import at, short
+        from dvc_trail.shorthand import at, short
         from dvc_trail.store.revisions import Revision, RevisionReader
 
         reader = RevisionReader(self.git)
@@ -220,7 +220,7 @@ class Project:
         if artifact is not None:
             existing = next((v for v in artifact.versions if v.commit == commit and not v.discovered), None)
             if existing is not None:  # gto's rule: one version per commit, deregistered ones included
-                from dvc_trail.render.shorthand import short
+                from dvc_trail.shorthand import short
 
                 state = "registered" if existing.is_active else "deregistered"
                 raise TrailError(

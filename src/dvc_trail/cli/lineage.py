@@ -10,7 +10,7 @@ import typer
 from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
 from dvc_trail.render import terminal
 from dvc_trail.render.escapes import for_terminal
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 from dvc_trail.store.worktree import write_output
 
 
@@ -81,12 +81,12 @@ def card(
 ) -> None:
     """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
     from dvc_trail.lineage import provenance
-    from dvc_trail.render.markdown import card as model_card
+    from dvc_trail.render import markdown
 
     registry = project(ctx)
     info, unread = registry.version_info(ref, fetch=fetch)
     terminal.unreadable([u.message for u in unread])
-    text = model_card(info, provenance.lineage_of(registry, ref))
+    text = markdown.card(info, provenance.lineage_of(registry, ref))
     if output:
         write_output(output, text)
         print(f"Wrote {output}")

@@ -74,11 +74,11 @@ def report(
 ) -> None:
     """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
     from dvc_trail.metrics.compare import pull_request
-    from dvc_trail.render.markdown import report as markdown_report
+    from dvc_trail.render import markdown
 
     result = pull_request(project(ctx), base, head, gates=fail_on, fetch=fetch)
     terminal.unreadable([u.message for u in result.comparison.unreadable])
-    text = markdown_report(result.comparison, result.upstream)
+    text = markdown.report(result.comparison, result.upstream)
     if output:
         write_output(output, text)
         print(f"Wrote {output}")

@@ -77,9 +77,9 @@ def assign(
     """Assign a stage to a registered version (the stage moves from the version holding it)."""
     registry = project(ctx)
     if require_better:
-        from dvc_trail.metrics.compare import require_better as check
+        from dvc_trail.metrics import compare
 
-        print(for_line(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}"))
+        print(for_line(f"Promotion gate: {compare.require_better(registry, ref, stage, require_better, fetch=fetch)}"))
     if push:
         from dvc_trail.cli.share import publish_version
 

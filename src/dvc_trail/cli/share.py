@@ -112,9 +112,9 @@ def doctor(
     ctx: typer.Context, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False
 ) -> None:
     """Check git, DVC, the remotes, credentials and registry tags; say how to fix each problem."""
-    from dvc_trail.sharing.doctor import doctor as check_setup
+    from dvc_trail.sharing import doctor
 
-    checks = [c.to_dict() for c in check_setup(settings(ctx).repo, remote, git_remote)]
+    checks = [c.to_dict() for c in doctor.doctor(settings(ctx).repo, remote, git_remote)]
     terminal.print_json(checks) if json else terminal.doctor_report(checks)
     if not all(c["ok"] for c in checks):
         raise typer.Exit(1)

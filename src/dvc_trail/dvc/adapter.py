@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from dvc_trail.dvc import remotetrust
 from dvc_trail.dvc.remote import MissingManifest, RemoteStore, UploadReport, describe_error, hash_file, remote_io
 from dvc_trail.errors import TrailError
-from dvc_trail.sharing import remotetrust
 from dvc_trail.store import objects, worktree
 from dvc_trail.store.objects import MANIFEST_LIMIT, DataObject, DataRef, check_oid
 

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from dvc_trail.errors import TrailError
-from dvc_trail.sharing.secrets import mask_secrets
+from dvc_trail.secrets import mask_secrets
 from dvc_trail.store import objects
 from dvc_trail.store.objects import MANIFEST_LIMIT, DataObject, DataRef
 

@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.errors import TrailError
-from dvc_trail.render.shorthand import at
-from dvc_trail.store.objects import is_size
+from dvc_trail.shorthand import at
 
 
 def load_yaml(text: bytes | str, where: str) -> Any:
@@ -88,6 +87,11 @@ class Output:
 
 
 HASH = re.compile(r"[0-9a-f]{32}(\.dir)?")
+
+
+def is_size(value: object) -> bool:
+    """Whether a value is a byte or file count: a non-negative int (a bool or a float is not one)."""
+    return type(value) is int and value >= 0
 
 
 def valid_hash(md5: str) -> bool:

@@ -6,8 +6,8 @@ import posixpath
 import re
 from collections.abc import Mapping
 
+from dvc_trail.dvcfiles.locks import StageLock
 from dvc_trail.errors import UsageError
-from dvc_trail.lineage.graph import StageLock
 
 ROOT_LOCK = "dvc.lock"
 _HEX = re.compile(r"[0-9a-f]{7,32}")

@@ -6,16 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles.locks import FileHash, StageLock, parse_lock
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.lineage import graph, pipelines
-from dvc_trail.lineage.graph import StageLock
 from dvc_trail.lineage.stagegraphs import commit_stages, dvcfile_hashes, lockfiles
 from dvc_trail.project import Project
 from dvc_trail.registry.references import lookup, parse_ref
 from dvc_trail.registry.state import ArtifactState, VersionState
 from dvc_trail.registry.tags import is_semver, semver_key, validate_name
-from dvc_trail.render.shorthand import at, short
-from dvc_trail.sharing.secrets import public_url
+from dvc_trail.secrets import public_url
+from dvc_trail.shorthand import at, short
 
 
 @dataclass(frozen=True)
@@ -148,11 +148,11 @@ def lineage_of(project: Project, ref: str) -> Lineage:
     decl = decls.get(t.name)
     if decl is None:
         raise NotFound(f"artifact {t.name!r} is not declared in {at(dvcfile, t.commit)}")
-    parsed = {lf: graph.parse_lock(doc, lf, at(lf, t.commit), data.wdirs(lf)) for lf, doc in data.locks.items()}
+    parsed = {lf: parse_lock(doc, lf, at(lf, t.commit), data.wdirs(lf)) for lf, doc in data.locks.items()}
     stages = pipelines.merge(parsed, lockfile)
     chain = graph.upstream(stages, decl.path)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
-    leaves = graph.leaf_inputs(chain) if chain else [graph.FileHash(decl.path, None)]
+    leaves = graph.leaf_inputs(chain) if chain else [FileHash(decl.path, None)]
     if not chain and lockfile not in data.lock_texts and not _has_dvcfile(project, t.commit, decl.path):
         raise TrailError(
             f"no dvc.lock at {short(t.commit)} ({lockfile} is missing) and no {decl.path}.dvc: "
@@ -193,7 +193,7 @@ def _has_dvcfile(project: Project, commit: str, path: str) -> bool:
 
 
 def describe_inputs(
-    project: Project, commit: str, leaves: list[graph.FileHash], index: dict[tuple[str, str], list[str]]
+    project: Project, commit: str, leaves: list[FileHash], index: dict[tuple[str, str], list[str]]
 ) -> list[dict[str, Any]]:
     """Name each leaf input: a registered artifact version, a `dvc import` source, `dvc add` data or code."""
     blobs = project.git.read_blobs([f"{commit}:{leaf.path}.dvc" for leaf in leaves])

@@ -10,8 +10,8 @@ from dvc_trail.lineage import pipelines
 from dvc_trail.store.lock_edges import lock_edges
 
 if TYPE_CHECKING:
+    from dvc_trail.dvcfiles.locks import StageLock
     from dvc_trail.git.repository import Git
-    from dvc_trail.lineage.graph import StageLock
 
 
 def lockfiles(git: Git, commit: str, beside: list[str]) -> list[str]:

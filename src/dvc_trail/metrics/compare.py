@@ -13,7 +13,7 @@ from dvc_trail.metrics import diff
 from dvc_trail.metrics.diff import Documents
 from dvc_trail.project import Project
 from dvc_trail.registry.references import lookup, parse_ref
-from dvc_trail.render.shorthand import at
+from dvc_trail.shorthand import at
 from dvc_trail.store.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
 
 _OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a full commit id (SHA-1 or SHA-256)

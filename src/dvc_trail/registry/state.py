@@ -104,7 +104,7 @@ class VersionState:
         self.stage_events: dict[str, list[Event]] = {}
 
     def __repr__(self) -> str:
-        from dvc_trail.render.shorthand import short
+        from dvc_trail.shorthand import short
 
         return f"VersionState({self.artifact}@{self.version} at {short(self.commit)})"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from dvc_trail.render.escapes import for_terminal
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 
 if TYPE_CHECKING:
     from dvc_trail.lineage.provenance import Lineage

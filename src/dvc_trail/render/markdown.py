@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dvc_trail.metrics import diff
 from dvc_trail.render.escapes import for_code, for_markdown, markdown_value
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 
 if TYPE_CHECKING:
     from dvc_trail.lineage.provenance import Lineage

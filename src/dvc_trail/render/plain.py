@@ -10,7 +10,7 @@ from typing import Any
 def print_json(data: Any) -> None:
     """Print data as indented JSON (non-ASCII kept, anything else as its string), secrets masked, and every
     character a terminal would act on (bidi controls, separators, lone surrogates) as a `\\u` escape."""
-    from dvc_trail.sharing.secrets import mask_secrets
+    from dvc_trail.secrets import mask_secrets
 
     text = mask_secrets(json.dumps(data, indent=4, ensure_ascii=False, default=str))
     if not text.isascii():  # here: the fast `ls` path imports nothing more for ASCII output

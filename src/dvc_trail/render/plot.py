@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail.errors import TrailError, UsageError
-from dvc_trail.render.escapes import for_html as escape
+from dvc_trail.render.escapes import for_html
 from dvc_trail.store.worktree import write_output, write_outputs
 
 WIDTH, HEIGHT, MARGIN = 760, 380, 60
@@ -44,10 +44,11 @@ def svg(name: str, rows: list[dict[str, Any]], metric: str) -> str:
         return MARGIN + i * step, HEIGHT - MARGIN - (v - low) / span * (HEIGHT - 2 * MARGIN)
 
     head = f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11"'
+    title = f"{for_html(name)}: {for_html(key)} by version"
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" {head}>',
         f'<rect width="{WIDTH}" height="{HEIGHT}" fill="white"/>',
-        f'<text x="{MARGIN}" y="24" font-size="15" font-weight="bold">{escape(name)}: {escape(key)} by version</text>',
+        f'<text x="{MARGIN}" y="24" font-size="15" font-weight="bold">{title}</text>',
         f'<line x1="{MARGIN}" y1="{HEIGHT - MARGIN}" x2="{WIDTH - MARGIN}" y2="{HEIGHT - MARGIN}" stroke="#999"/>',
         f'<text x="8" y="{HEIGHT - MARGIN}">{low:.4g}</text><text x="8" y="{MARGIN}">{high:.4g}</text>',
     ]
@@ -59,13 +60,13 @@ def svg(name: str, rows: list[dict[str, Any]], metric: str) -> str:
             continue
         x, y = xy(i, value)
         staged = bool(row["stages"])
-        tip = f"{escape(row['version'])}: {value}"
+        tip = f"{for_html(row['version'])}: {value}"
         colour, radius = ("#cc0000", 6) if staged else ("#3465a4", 4)
         parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius}" fill="{colour}"><title>{tip}</title></circle>')
         label_y = HEIGHT - MARGIN + 16
-        parts.append(f'<text x="{x:.1f}" y="{label_y}" text-anchor="middle">{escape(row["version"])}</text>')
+        parts.append(f'<text x="{x:.1f}" y="{label_y}" text-anchor="middle">{for_html(row["version"])}</text>')
         if staged:
-            stages = escape(", ".join(row["stages"]))
+            stages = for_html(", ".join(row["stages"]))
             parts.append(f'<text x="{x:.1f}" y="{y - 10:.1f}" text-anchor="middle" fill="{colour}">{stages}</text>')
     parts.append("</svg>")
     return "\n".join(parts)
@@ -75,7 +76,7 @@ def write_plot(name: str, rows: list[dict[str, Any]], metric: str | None, out: P
     """Write OUT (.svg or .html); an .svg also gets an .html page beside it. Returns the files written."""
     chosen = pick_metric(rows, metric)
     image = svg(name, rows, chosen)
-    page = f"<!doctype html><meta charset='utf-8'><title>{escape(name)}</title><body>{image}</body>\n"
+    page = f"<!doctype html><meta charset='utf-8'><title>{for_html(name)}</title><body>{image}</body>\n"
     suffix = out.suffix.lower()
     if suffix == ".svg":
         write_outputs({out: image + "\n", out.with_suffix(".html"): page})

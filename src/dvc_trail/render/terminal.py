@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from dvc_trail.render.escapes import for_line, for_rich, text_of
 from dvc_trail.render.plain import print_json, registry_table
-from dvc_trail.render.shorthand import at, short
+from dvc_trail.shorthand import at, short
 
 if TYPE_CHECKING:
     from dvc_trail.lineage.provenance import Lineage, LineageChanges

@@ -11,7 +11,7 @@ from dvc_trail.errors import TrailError
 from dvc_trail.git.repository import Git
 from dvc_trail.project import Project
 from dvc_trail.registry.tags import parse_tag
-from dvc_trail.sharing.secrets import mask_secrets, secrets_in_config
+from dvc_trail.secrets import mask_secrets, secrets_in_config
 from dvc_trail.store.worktree import read_workspace_file
 
 

@@ -23,7 +23,7 @@ from dvc_trail.git.repository import Git
 from dvc_trail.project import Project
 from dvc_trail.registry.references import parse_ref
 from dvc_trail.registry.tags import tag_globs
-from dvc_trail.render.shorthand import at
+from dvc_trail.shorthand import at
 from dvc_trail.store import worktree
 from dvc_trail.store.data_address import VersionData, version_data
 from dvc_trail.store.objects import check_artifact_path, has_git_part

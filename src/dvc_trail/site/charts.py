@@ -11,7 +11,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 
 CHART_W, CHART_H, PAD_L, PAD_R, PAD_T, PAD_B = 720, 240, 56, 44, 20, 40
 NODE_W, NODE_H, COL_GAP, ROW_GAP, MARGIN = 190, 38, 46, 14, 8

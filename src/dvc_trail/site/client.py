@@ -23,8 +23,8 @@ from typing import IO, TYPE_CHECKING, Any
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.registry.references import parse_ref
+from dvc_trail.secrets import mask_secrets
 from dvc_trail.sharing.fetch import GetResult, Resolved, download
-from dvc_trail.sharing.secrets import mask_secrets
 from dvc_trail.site import paths, reading, schema
 from dvc_trail.store.objects import DataRef, check_artifact_path
 

@@ -19,12 +19,12 @@ from typing import Any
 
 from dvc_trail.dvcfiles import documents
 from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
+from dvc_trail.dvcfiles.locks import FileHash, StageLock
 from dvc_trail.errors import TrailError
 from dvc_trail.git.repository import Git
 from dvc_trail.lineage import graph
-from dvc_trail.lineage.graph import FileHash, StageLock
-from dvc_trail.render.shorthand import at
-from dvc_trail.sharing.secrets import public_url
+from dvc_trail.secrets import public_url
+from dvc_trail.shorthand import at
 from dvc_trail.site import lockscan
 from dvc_trail.store.dvc_cache import LocalCache
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvc_trail.dvcfiles import bounded_yaml, documents
+from dvc_trail.dvcfiles import bounded_yaml, documents, locks
+from dvc_trail.dvcfiles.locks import FileHash, StageLock
 from dvc_trail.errors import TrailError
-from dvc_trail.lineage import graph
-from dvc_trail.lineage.graph import FileHash, StageLock
 
 _HEAD = "schema: '2.0'\nstages:\n"
 # Line starts are found as "\n" in the text with a "\n" put before it: a literal prefix the regex engine jumps to
@@ -29,14 +28,14 @@ class OffLayout(Exception):
 
 
 def scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], dict[str, dict[str, Any]]]:
-    """Stages (as `graph.parse_lock` gives them) and params (as `documents.lock_params`) of one dvc.lock."""
+    """Stages (as `locks.parse_lock` gives them) and params (as `documents.lock_params`) of one dvc.lock."""
     if len(text) > bounded_yaml.MAX_BYTES:  # the same bound as the YAML parser's
         raise TrailError(f"refusing YAML in {where}: larger than {bounded_yaml.MAX_BYTES >> 20} MiB")
     try:
         return _scan(text, lockfile, where)
     except OffLayout:
         doc = documents.load_yaml(text, where)
-        return graph.parse_lock(doc, lockfile, where), documents.lock_params(doc, where)
+        return locks.parse_lock(doc, lockfile, where), documents.lock_params(doc, where)
 
 
 def _scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], dict[str, dict[str, Any]]]:

@@ -12,14 +12,14 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles import documents, locks
+from dvc_trail.dvcfiles.locks import StageLock
 from dvc_trail.lineage import graph
-from dvc_trail.lineage.graph import StageLock
 from dvc_trail.metrics import diff
 from dvc_trail.registry import versions
 from dvc_trail.registry.state import EVENT_NAME, ArtifactState, Event, VersionState
 from dvc_trail.registry.tags import Action, semver_key
-from dvc_trail.render.shorthand import at, short
+from dvc_trail.shorthand import at, short
 from dvc_trail.site.facts import CommitFacts
 
 HashIndex = dict[tuple[str, str], list[str]]  # (path, md5) -> ["name@version", ...]
@@ -153,7 +153,7 @@ def lineage_dict(
     names = set(f.decls)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     if not chain:
-        leaves = [graph.FileHash(decl.path, None)]
+        leaves = [locks.FileHash(decl.path, None)]
     else:
         leaves = lineages.leaf_inputs(chain) if lineages else graph.leaf_inputs(chain)
     inputs = []
@@ -231,7 +231,7 @@ class Lineages:
             self.infos[key] = lineage_dict(artifact, version, f, self.index, self)
         return self.infos[key]
 
-    def leaf_inputs(self, chain: list[StageLock]) -> list[graph.FileHash]:
+    def leaf_inputs(self, chain: list[StageLock]) -> list[locks.FileHash]:
         """`lineage.leaf_inputs(chain)`; which dependencies are leaves is worked out once per chain of paths."""
         shape = tuple((tuple(d.path for d in s.deps), tuple(o.path for o in s.outs)) for s in chain)
         if shape not in self.leaf_spots:

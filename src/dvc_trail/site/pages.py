@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail.registry.state import Action
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 from dvc_trail.site import charts, model, paths, rows
 
 # The index's filter: rows match as you type; a `?q=` in the address (the form's no-script submission) is applied.

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
-from dvc_trail.sharing.secrets import mask_secrets
+from dvc_trail.secrets import mask_secrets
 
 MAX_JSON = 32 << 20
 DEFAULT_TIMEOUT = 60.0  # seconds for each file of the site, plus one per MiB it declares

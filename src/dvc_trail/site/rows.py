@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from dvc_trail.metrics import diff
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 from dvc_trail.site import charts, paths
 
 

@@ -13,7 +13,7 @@ from importlib import resources
 from typing import Any
 
 from dvc_trail.errors import TrailError
-from dvc_trail.sharing.secrets import mask_secrets
+from dvc_trail.secrets import mask_secrets
 
 KINDS = ("registry", "artifact", "version_file")
 MAX_PATH = 120  # characters of the JSON path an error shows

@@ -13,7 +13,7 @@ import re
 
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.git.repository import Git
-from dvc_trail.sharing.secrets import public_url
+from dvc_trail.secrets import public_url
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
 _URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")

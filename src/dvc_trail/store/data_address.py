@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from dvc_trail.dvc.adapter import DataRef
 from dvc_trail.errors import NotFound, TrailError
-from dvc_trail.project import Project
 from dvc_trail.registry.state import ArtifactState, VersionState
+from dvc_trail.store.objects import DataRef
+
+if TYPE_CHECKING:
+    from dvc_trail.project import Project
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,10 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles import documents, locks
+from dvc_trail.dvcfiles.locks import StageLock
 from dvc_trail.errors import TrailError
-from dvc_trail.lineage import graph
-from dvc_trail.lineage.graph import StageLock
-from dvc_trail.render.shorthand import at
+from dvc_trail.shorthand import at
 
 if TYPE_CHECKING:
     from dvc_trail.git.repository import Git
@@ -57,8 +56,8 @@ class LockCache:
                 name: StageLock(
                     name,
                     lockfile,
-                    tuple(graph.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
-                    tuple(graph.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
+                    tuple(locks.FileHash(*_cached_pair(p, m)) for p, m in body["deps"]),
+                    tuple(locks.FileHash(*_cached_pair(p, m)) for p, m in body["outs"]),
                 )
                 for name, body in raw.items()
             }
@@ -122,7 +121,7 @@ def lock_edges(
         try:
             if texts not in parsed:
                 wdirs = _wdirs(dvcyaml[2] if dvcyaml and dvcyaml[1] == "blob" else None, beside[lockfile], commit)
-                parsed[texts] = graph.fast_edges(
+                parsed[texts] = locks.fast_edges(
                     lock[2].decode(errors="replace"), lockfile, at(lockfile, commit), wdirs
                 )
         except TrailError as err:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING
 
+from dvc_trail.dvcfiles.documents import is_size
 from dvc_trail.errors import TrailError
 
 if TYPE_CHECKING:
@@ -32,11 +33,6 @@ def check_oid(oid: str, where: str) -> str:
     if not isinstance(oid, str) or not _OID.fullmatch(oid):
         raise TrailError(f"refusing invalid hash {str(oid)[:80]!r} in {where}")
     return oid
-
-
-def is_size(value: object) -> bool:
-    """Whether a value is a byte or file count: a non-negative int (a bool or a float is not one)."""
-    return type(value) is int and value >= 0
 
 
 def check_size(size: object, where: str) -> int | None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from dvc_trail.dvcfiles import documents
 from dvc_trail.errors import TrailError
 from dvc_trail.git.repository import Git
-from dvc_trail.render.shorthand import short
+from dvc_trail.shorthand import short
 from dvc_trail.store import commit_files, worktree
 from dvc_trail.store.dvc_cache import LocalCache
 from dvc_trail.store.worktree import Refused, read_workspace_file
@@ -105,7 +105,7 @@ class RevisionData:
     @cached_property
     def output_hashes(self) -> dict[str, str]:
         """Output path -> hash, from a scan of each dvc.lock (no YAML parse) and the `.dvc` files: fast."""
-        from dvc_trail.lineage import graph  # here: a diff of git-tracked metrics never scans a dvc.lock
+        from dvc_trail.dvcfiles import locks  # here: a diff of git-tracked metrics never scans a dvc.lock
 
         hashes: dict[str, str] = {}
         for path, raw in self.dvcfile_texts.items():
@@ -115,7 +115,7 @@ class RevisionData:
         for lockfile, raw in self.lock_texts.items():
             where = f"{lockfile} at {self.revision.short}"
             text = raw.decode(errors="replace")
-            for stage in graph.fast_edges(text, lockfile, where, self.wdirs(lockfile)).values():
+            for stage in locks.fast_edges(text, lockfile, where, self.wdirs(lockfile)).values():
                 hashes.update((o.path, o.md5) for o in stage.outs if o.md5)
         return hashes
 
@@ -127,10 +127,10 @@ class RevisionData:
         scope = {documents.dvcfile_for(name)}
         decl = self.artifacts().get(name) if len(self.declared) > 1 else None
         if decl is not None:
-            from dvc_trail.lineage import graph
+            from dvc_trail.dvcfiles import locks
 
             for lockfile, raw in self.lock_texts.items():
-                stages = graph.fast_edges(raw.decode(errors="replace"), lockfile, lockfile, self.wdirs(lockfile))
+                stages = locks.fast_edges(raw.decode(errors="replace"), lockfile, lockfile, self.wdirs(lockfile))
                 if any(o.path == decl.path for s in stages.values() for o in s.outs):
                     scope.add(posixpath.join(posixpath.dirname(lockfile), "dvc.yaml"))
         paths = {m for d in scope for m in self.declared.get(d, [])}

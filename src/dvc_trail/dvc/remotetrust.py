@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dvc_trail.sharing.secrets import AUTH_KEYS
+from dvc_trail.secrets import AUTH_KEYS
 
 ALLOW_ENV = "TRAIL_ALLOWED_ENDPOINTS"
 MAX_CHAIN = 16  # remote:// references followed from one remote
