@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dvc_trail import diff as core
 from dvc_trail.errors import UsageError
-from dvc_trail.revisions import params_to_read, python_params
+from dvc_trail.metrics import diff as core
+from dvc_trail.store.revisions import params_to_read, python_params
 from tests.conftest import commit_all, dvc, git, refs_snapshot, trail
 
 

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from dvc_trail import gitprocess
 from dvc_trail.errors import GitError, TrailError
+from dvc_trail.git import process
 from tests.conftest import commit_all, git
 
-Reader = Callable[[Path, list[str]], dict[str, gitprocess.GitObject | None]]
-READERS: list[Reader] = [gitprocess.read_objects, gitprocess._read_objects_two_pass]
+Reader = Callable[[Path, list[str]], dict[str, process.GitObject | None]]
+READERS: list[Reader] = [process.read_objects, process._read_objects_two_pass]
 
 
 @pytest.fixture
@@ -55,16 +55,16 @@ def test_a_batch_larger_than_the_pipes_does_not_deadlock(repo: Path) -> None:
     commits = [f"HEAD~{i % 2}" for i in range(3000)]
     specs = [f"{c}:a.txt" for c in commits] + [f"HEAD:nothing-{i}" for i in range(3000)] + ["HEAD:bin"] * 10
     specs += [f"{git(repo, 'rev-parse', 'HEAD').strip()}:sub dir/b c.txt"]
-    assert gitprocess.read_objects(repo, specs) == gitprocess._read_objects_two_pass(repo, specs)
+    assert process.read_objects(repo, specs) == process._read_objects_two_pass(repo, specs)
 
 
 @pytest.mark.parametrize("read", READERS)
 def test_oversized_objects_are_refused_before_their_contents(repo: Path, read, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gitprocess, "MAX_BLOB", 700)
+    monkeypatch.setattr(process, "MAX_BLOB", 700)
     with pytest.raises(TrailError, match="refusing HEAD:bin: more than"):
         read(repo, ["HEAD:a.txt", "HEAD:bin"])
-    monkeypatch.setattr(gitprocess, "MAX_BLOB", 1000)
-    monkeypatch.setattr(gitprocess, "MAX_BLOBS", 1000)
+    monkeypatch.setattr(process, "MAX_BLOB", 1000)
+    monkeypatch.setattr(process, "MAX_BLOBS", 1000)
     with pytest.raises(TrailError, match="refusing 2 objects"):
         read(repo, ["HEAD:bin", "HEAD:bin", "HEAD~1:bin"])
     assert read(repo, ["HEAD:a.txt"])["HEAD:a.txt"][2] == b"alpha, again\n"  # nothing left behind
@@ -79,8 +79,8 @@ def test_outside_a_repository_is_a_git_error(tmp_path: Path, read: Reader) -> No
 
 def test_a_newline_in_a_spec_is_refused(repo: Path) -> None:
     with pytest.raises(TrailError, match="newline"):
-        gitprocess.read_objects(repo, ["HEAD:a.txt\nHEAD:bin"])
-    assert gitprocess.read_objects(repo, []) == {}
+        process.read_objects(repo, ["HEAD:a.txt\nHEAD:bin"])
+    assert process.read_objects(repo, []) == {}
 
 
 def test_no_git_process_is_left_running(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -88,27 +88,27 @@ def test_no_git_process_is_left_running(repo: Path, monkeypatch: pytest.MonkeyPa
         out = subprocess.run(["ps", "-o", "comm=", "--ppid", str(os.getpid())], capture_output=True, text=True)
         return [name for name in out.stdout.split() if name.startswith("git")]
 
-    gitprocess.read_objects(repo, ["HEAD:a.txt"])
-    monkeypatch.setattr(gitprocess, "MAX_BLOB", 700)
+    process.read_objects(repo, ["HEAD:a.txt"])
+    monkeypatch.setattr(process, "MAX_BLOB", 700)
     with pytest.raises(TrailError):  # refused between `info` and `contents`: git is stopped, not left waiting
-        gitprocess.read_objects(repo, ["HEAD:a.txt", "HEAD:bin"])
+        process.read_objects(repo, ["HEAD:a.txt", "HEAD:bin"])
     assert git_children() == []
 
 
 def test_a_started_command_drains_large_output_and_reports_failure(repo: Path) -> None:
     for i in range(400):  # about 100 KB of for-each-ref output: more than a pipe holds
         git(repo, "tag", f"t-{i:03}-{'x' * 200}")
-    started = gitprocess.Pending(["for-each-ref", "--format=%(refname)", "refs/tags"], repo)
+    started = process.Pending(["for-each-ref", "--format=%(refname)", "refs/tags"], repo)
     out = started.output().decode().split()
     assert len(out) == 400 and out[0].startswith("refs/tags/t-000-")
-    failed = gitprocess.Pending(["rev-parse", "--verify", "nosuchrev"], repo)
+    failed = process.Pending(["rev-parse", "--verify", "nosuchrev"], repo)
     with pytest.raises(GitError) as raised:
         failed.output()
     assert raised.value.returncode != 0
 
 
 def test_tags_read_ahead_are_used_only_by_the_same_query(repo: Path) -> None:
-    from dvc_trail.git import Git, start_tags
+    from dvc_trail.git.repository import Git, start_tags
     from dvc_trail.project import Project
 
     git(repo, "tag", "-a", "-m", "Registering", "model@v1.0.0")

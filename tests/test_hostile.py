@@ -325,7 +325,7 @@ def test_yaml_alias_bomb_is_refused_fast(tmp_path: Path, victim: Path) -> None:
     sha = commit_all(evil, "params")
     git(evil, "tag", "-a", "-m", "Registering artifact model version v1.1.0", "model@v1.1.0")
     from dvc_trail import api
-    from dvc_trail.dvcfiles import load_yaml
+    from dvc_trail.dvcfiles.documents import load_yaml
     from dvc_trail.errors import TrailError
 
     started = time.monotonic()  # the parse itself: refused in well under a second

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from dvc_trail import dvc
+from dvc_trail.dvc import adapter
+from dvc_trail.dvc.remotetrust import normalize_endpoint, remotes_for_untrusted
 from dvc_trail.errors import TrailError
-from dvc_trail.git import Git
-from dvc_trail.remotetrust import normalize_endpoint, remotes_for_untrusted
+from dvc_trail.git.repository import Git
 from dvc_trail.secrets import mask_secrets, public_url
 from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote
 from tests import test_hostile
@@ -265,11 +265,11 @@ def test_two_remotes_on_two_allowed_endpoints(
             f"['remote \"b\"']\n    url = s3://bucket-b/y\n    endpointurl = {other_url}\n"
         )
         with pytest.raises(TrailError, match="refusing endpoint"):
-            dvc.open_remote_from_config(second / ".dvc", "a")
+            adapter.open_remote_from_config(second / ".dvc", "a")
         monkeypatch.setenv("TRAIL_ALLOWED_ENDPOINTS", f"{first}, {other_url}/")
         for name in ("a", "b"):  # the recorders answer 404: the bucket "does not exist", after a signed request
             with pytest.raises(TrailError, match="does not exist"):
-                dvc.open_remote_from_config(second / ".dvc", name).probe()
+                adapter.open_remote_from_config(second / ".dvc", name).probe()
     finally:
         server.shutdown()
         server.server_close()
@@ -308,18 +308,18 @@ def test_work_tree_commands_refuse_a_pulled_endpoint(
     server, seen = http_server
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "--quiet", str(_endpoint_repo(tmp_path, server)), str(clone))
-    with pytest.raises(TrailError, match="refusing endpoint"), dvc.open_remote(clone):  # DVC adds .dvc/.gitignore
+    with pytest.raises(TrailError, match="refusing endpoint"), adapter.open_remote(clone):  # DVC adds .dvc/.gitignore
         pass
     for args in (("verify", "model@v1.0.0"), ("publish", "model@v1.0.0")):
         assert "refusing endpoint" in attack(clone, *args)
-    from dvc_trail.doctor import doctor
+    from dvc_trail.sharing.doctor import doctor
 
     detail = {c.name: c.detail for c in doctor(clone)}["dvc remote"]
     assert "refusing endpoint" in detail, detail
     assert seen == []
     # the user's untracked config.local is the user's choice
     (clone / ".dvc" / "config.local").write_text(f"['remote \"s3\"']\n    endpointurl = {server}\n")
-    with pytest.raises(TrailError, match="does not exist"), dvc.open_remote(clone) as store:
+    with pytest.raises(TrailError, match="does not exist"), adapter.open_remote(clone) as store:
         store.probe()
     assert seen and key_ids(seen) == {ENV_KEY}
 

@@ -22,9 +22,10 @@ from typing import Any
 
 import pytest
 
-from dvc_trail import api, objects
+from dvc_trail import api
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.site import client, paths, schema
+from dvc_trail.store import objects
 from tests.conftest import commit_all, git, run, trail
 from tests.test_hostile import (  # noqa: F401 - the fixtures `_isolated` (autouse) and `victim` apply here
     TOKEN,

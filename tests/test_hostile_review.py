@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from dvc_trail import api, escapes
+from dvc_trail import api
+from dvc_trail.dvc.remotetrust import remotes_for_untrusted
 from dvc_trail.errors import TrailError
-from dvc_trail.remotetrust import remotes_for_untrusted
+from dvc_trail.render import escapes
 from dvc_trail.secrets import public_url
 from dvc_trail.site import paths
 from tests.conftest import git, trail

@@ -20,7 +20,9 @@ from typing import Any
 import pytest
 import yaml
 
-from dvc_trail import diff, escapes, markdown, tags
+from dvc_trail.metrics import diff
+from dvc_trail.registry import tags
+from dvc_trail.render import escapes, markdown
 from dvc_trail.site import paths, rows
 from tests.conftest import commit_all, git, gto, trail
 from tests.test_hostile import _isolated, hostile_repo, md5  # noqa: F401
@@ -164,11 +166,11 @@ def test_gate_messages_per_medium() -> None:
     assert "✅ all gates passed" not in lines and "FAILED" in lines
     from rich.console import Console
 
-    from dvc_trail import render
+    from dvc_trail.render import terminal
 
     console = Console(record=True, width=400, force_terminal=True, color_system="truecolor")
     for result in results:
-        console.print(result.render(render._safe, render._rich_value))
+        console.print(result.render(terminal._safe, terminal._rich_value))
     shown = console.export_text(styles=False)
     assert "[bold red]X[/]" in shown and "\x1b[2J" not in shown, shown
 

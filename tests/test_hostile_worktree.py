@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from dvc_trail import worktree
-from dvc_trail.compare import compare
 from dvc_trail.errors import TrailError
-from dvc_trail.git import Git
+from dvc_trail.git.repository import Git
+from dvc_trail.metrics.compare import compare
 from dvc_trail.project import Project
+from dvc_trail.store import worktree
 from tests.conftest import commit_all, dvc, git, trail
 from tests.test_hostile import SECRET, TOKEN, _isolated, attack, md5, snapshot, store_object  # noqa: F401
 

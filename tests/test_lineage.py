@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from dvc_trail import lineage
-from dvc_trail.dvcfiles import load_yaml
+from dvc_trail.dvcfiles import locks
+from dvc_trail.dvcfiles.documents import load_yaml
+from dvc_trail.lineage import graph
 from tests.conftest import ROOT, commit_all, dvc, git, trail
 
 MD5 = {name: (name * 32)[:32] for name in "abcdefgh"}
@@ -17,23 +18,23 @@ MD5 = {name: (name * 32)[:32] for name in "abcdefgh"}
 
 def test_fast_parser_agrees_with_yaml_on_dvc_written_locks() -> None:
     text = (ROOT / "dvc.lock").read_text()
-    full = lineage.parse_lock(load_yaml(text, "dvc.lock"), "dvc.lock", "dvc.lock")
-    fast = lineage.fast_edges(text, "dvc.lock", "dvc.lock")
+    full = locks.parse_lock(load_yaml(text, "dvc.lock"), "dvc.lock", "dvc.lock")
+    fast = locks.fast_edges(text, "dvc.lock", "dvc.lock")
     assert {n: ([d.path for d in s.deps], [d.md5 for d in s.outs]) for n, s in fast.items()} == {
         n: ([d.path for d in s.deps], [d.md5 for d in s.outs]) for n, s in full.items()
     }
     odd = (
         "schema: '2.0'\nstages:\n  s:\n    cmd: x\n    outs:\n    - path: 'quoted path'\n      md5: " + MD5["a"] + "\n"
     )
-    assert lineage.fast_edges(odd, "dvc.lock", "x")["s"].outs[0].path == "quoted path"
+    assert locks.fast_edges(odd, "dvc.lock", "x")["s"].outs[0].path == "quoted path"
 
 
-def _stage(name: str, deps: dict[str, str], outs: dict[str, str]) -> lineage.StageLock:
-    return lineage.StageLock(
+def _stage(name: str, deps: dict[str, str], outs: dict[str, str]) -> locks.StageLock:
+    return locks.StageLock(
         name,
         "dvc.lock",
-        tuple(lineage.FileHash(p, m) for p, m in deps.items()),
-        tuple(lineage.FileHash(p, m) for p, m in outs.items()),
+        tuple(locks.FileHash(p, m) for p, m in deps.items()),
+        tuple(locks.FileHash(p, m) for p, m in outs.items()),
     )
 
 
@@ -43,15 +44,15 @@ def test_upstream_chain_and_leaves() -> None:
         "train": _stage("train", {"data/prepared/train.csv": MD5["d"], "train.py": MD5["e"]}, {"model.pkl": MD5["f"]}),
         "unrelated": _stage("unrelated", {"x": MD5["g"]}, {"y": MD5["h"]}),
     }
-    chain = lineage.upstream(stages, "model.pkl")
+    chain = graph.upstream(stages, "model.pkl")
     assert [s.name for s in chain] == ["prepare", "train"]
-    assert [f.path for f in lineage.leaf_inputs(chain)] == ["raw.csv", "prep.py", "train.py"]
-    assert lineage.uses(chain, "raw.csv", MD5["a"]) and not lineage.uses(chain, "x", MD5["g"])
+    assert [f.path for f in graph.leaf_inputs(chain)] == ["raw.csv", "prep.py", "train.py"]
+    assert graph.uses(chain, "raw.csv", MD5["a"]) and not graph.uses(chain, "x", MD5["g"])
     changed = {
         **stages,
         "prepare": _stage("prepare", {"raw.csv": MD5["b"], "prep.py": MD5["b"]}, {"data/prepared": "z"}),
     }
-    kinds = [(c["kind"], c.get("path")) for c in lineage.changes(chain, lineage.upstream(changed, "model.pkl"))]
+    kinds = [(c["kind"], c.get("path")) for c in graph.changes(chain, graph.upstream(changed, "model.pkl"))]
     assert kinds == [("dep", "raw.csv"), ("out", "data/prepared")]
 
 

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from dvc_trail import dvcfiles, pipelines
-from dvc_trail.dvccache import LocalCache, cache_dir
+from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles.locks import FileHash, StageLock, fast_edges, parse_lock
 from dvc_trail.errors import TrailError, UsageError
-from dvc_trail.lineage import FileHash, StageLock, fast_edges, parse_lock
+from dvc_trail.lineage import pipelines
+from dvc_trail.store.dvc_cache import LocalCache, cache_dir
 
 FULL = "1a2b3c4d" + "0" * 24
 
@@ -54,14 +55,14 @@ def test_wdir_stages_resolve_paths_from_their_folder() -> None:
         },
         "metrics": ["top.json"],
     }
-    assert dvcfiles.stage_wdirs(doc, "pipe/dvc.yaml", "w") == {"train": "pipe/sub", "each": "other"}
-    assert dvcfiles.metric_paths(doc, "pipe/dvc.yaml") == ["pipe/top.json", "pipe/sub/m.json"]
+    assert documents.stage_wdirs(doc, "pipe/dvc.yaml", "w") == {"train": "pipe/sub", "each": "other"}
+    assert documents.metric_paths(doc, "pipe/dvc.yaml") == ["pipe/top.json", "pipe/sub/m.json"]
     lock = (
         "schema: '2.0'\nstages:\n  train:\n    cmd: x\n    outs:\n    - path: ../models/m.pkl\n"
         f"      hash: md5\n      md5: {FULL}\n  each@1:\n    cmd: y\n    outs:\n    - path: out.csv\n"
         f"      hash: md5\n      md5: {FULL}\n"
     )
-    wdirs = dvcfiles.stage_wdirs(doc, "pipe/dvc.yaml", "w")
+    wdirs = documents.stage_wdirs(doc, "pipe/dvc.yaml", "w")
     fast = fast_edges(lock, "pipe/dvc.lock", "w", wdirs)
     assert [o.path for s in fast.values() for o in s.outs] == ["pipe/models/m.pkl", "other/out.csv"]
     import yaml

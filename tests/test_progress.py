@@ -64,10 +64,10 @@ class _Bar:
 def test_upload_reports_files_and_bytes_through_dvc_callbacks(tmp_path: Path, reproduced_repo: Path) -> None:
     import shutil
 
-    from dvc_trail import dvc
-    from dvc_trail.progress import TransferProgress
+    from dvc_trail.dvc import adapter
     from dvc_trail.project import Project
-    from dvc_trail.version_data import version_data
+    from dvc_trail.render.progress import TransferProgress
+    from dvc_trail.store.data_address import version_data
 
     repo = tmp_path / "repo"
     shutil.copytree(reproduced_repo, repo, symlinks=True)
@@ -75,7 +75,7 @@ def test_upload_reports_files_and_bytes_through_dvc_callbacks(tmp_path: Path, re
     project = Project.open(repo)
     target = version_data(project, *project.lookup("iris-data"))
     counter = TransferProgress(_Bar(), None)
-    with dvc.open_remote(repo) as store:
+    with adapter.open_remote(repo) as store:
         report = store.upload(target.data, counter)
     sizes = sum(p.stat().st_size for p in (repo / "data" / "prepared").iterdir())
     assert report.uploaded == counter.total_files == counter.files == 3  # two files and the manifest

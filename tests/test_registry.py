@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dvc_trail.registry import TagRecord, build_state, listing, lookup, parse_ref
+from dvc_trail.registry.references import lookup, parse_ref
+from dvc_trail.registry.state import TagRecord, build_state, listing
 
 C1, C2, C3 = "1" * 40, "2" * 40, "3" * 40
 

@@ -6,7 +6,7 @@ import re
 import subprocess
 import sys
 
-from dvc_trail.remotetrust import remotes_for_untrusted
+from dvc_trail.dvc.remotetrust import remotes_for_untrusted
 from dvc_trail.secrets import CREDENTIAL_KEYS, mask_secrets, secrets_in_config
 
 # How DVC's schema names a secret: what authenticates, not where (paths, names) or whether (flags).

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from dvc_trail.dvcfiles import load_yaml
-from dvc_trail.lineage import parse_lock
+from dvc_trail.dvcfiles.documents import load_yaml
+from dvc_trail.dvcfiles.locks import parse_lock
 from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
 from tests.conftest import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dvc_trail import tags
 from dvc_trail.errors import UsageError
-from dvc_trail.tags import Action, ParsedTag
+from dvc_trail.registry import tags
+from dvc_trail.registry.tags import Action, ParsedTag
 
 names = st.from_regex(r"\A[a-z0-9]([a-z0-9_/-]{0,20}[a-z0-9])?\Z").filter(lambda n: "//" not in n)
 folders = st.from_regex(r"\A[a-z0-9_][a-z0-9_.-]{0,8}(/[a-z0-9_][a-z0-9_.-]{0,8}){0,2}\Z").filter(

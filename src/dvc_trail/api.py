@@ -20,9 +20,9 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import IO, Any
 
-from dvc_trail import fetching
 from dvc_trail.errors import UsageError
-from dvc_trail.fetching import Resolved
+from dvc_trail.sharing import fetch
+from dvc_trail.sharing.fetch import Resolved
 
 __all__ = ["Resolved", "get", "open", "resolve"]
 
@@ -46,7 +46,7 @@ def resolve(
     """The version `NAME`, `NAME@vX.Y.Z` or `NAME#STAGE` points at now, with its commit, path and hash."""
     if site := _site(repo, registry, timeout):
         return site.resolve(ref, registry, timeout)
-    return fetching.resolve(ref, repo)
+    return fetch.resolve(ref, repo)
 
 
 def open(  # shadows the builtin on purpose, as dvc.api.open does
@@ -60,7 +60,7 @@ def open(  # shadows the builtin on purpose, as dvc.api.open does
     """A context manager giving a file artifact opened for reading (`rb` or `r`)."""
     if site := _site(repo, registry, timeout):
         return site.open_file(ref, registry, mode=mode, timeout=timeout)
-    return fetching.open_file(ref, repo, mode=mode, remote=remote)
+    return fetch.open_file(ref, repo, mode=mode, remote=remote)
 
 
 def get(
@@ -75,4 +75,4 @@ def get(
     """Download the artifact to `out` (default: its file or folder name, in the current directory); returns the path."""
     if site := _site(repo, registry, timeout):
         return site.get(ref, registry, out, force=force, timeout=timeout).out
-    return fetching.get(ref, repo, out, force=force, remote=remote).out
+    return fetch.get(ref, repo, out, force=force, remote=remote).out

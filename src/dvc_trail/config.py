@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dvc_trail.dvcfiles import load_yaml
+from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.errors import TrailError
 
 CONFIG_FILE = "trail.yaml"
@@ -22,7 +22,7 @@ class TrailConfig:
 
 def load_config(root: Path) -> TrailConfig:
     """The work tree's trail.yaml (no file: no gates, default directions), read as any work-tree file."""
-    from dvc_trail.worktree import read_workspace_file
+    from dvc_trail.store.worktree import read_workspace_file
 
     return parse_config(read_workspace_file(root, CONFIG_FILE), CONFIG_FILE)
 

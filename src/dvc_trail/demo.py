@@ -8,9 +8,9 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from dvc_trail import dvc
+from dvc_trail.dvc import adapter
 from dvc_trail.errors import GitError, TrailError
-from dvc_trail.git import Git
+from dvc_trail.git.repository import Git
 
 _STEP = "\n\033[1m== {} ==\033[0m"
 DEMO_NAME = "trail demo"
@@ -106,7 +106,7 @@ def run_demo(source: Path, workspace: Path | None, run: Callable[[list[str]], in
     tour.commit_all("Example project: iris pipeline")
 
     _say("1. Run the pipeline (dvc repro) and commit dvc.lock")
-    print("ran stages:", ", ".join(dvc.repro(workspace)) or "none")
+    print("ran stages:", ", ".join(adapter.repro(workspace)) or "none")
     tour.commit_all("Train the first model")
 
     _say("2. Register the first versions of the data set and the model")
@@ -116,7 +116,7 @@ def run_demo(source: Path, workspace: Path | None, run: Callable[[list[str]], in
 
     _say("3. Change a parameter (train.n_estimators 50 -> 120), rerun, register the next version")
     _set_param(workspace, "n_estimators", 120)
-    print("ran stages:", ", ".join(dvc.repro(workspace)) or "none")
+    print("ran stages:", ", ".join(adapter.repro(workspace)) or "none")
     tour.commit_all("More trees")
     tour.trail("register", "iris-model", "--bump-minor")
 

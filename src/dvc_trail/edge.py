@@ -53,14 +53,14 @@ class ErrorEdge:
     def _traceback(err: BaseException) -> None:
         import traceback  # only on --verbose
 
-        from dvc_trail.escapes import for_terminal
+        from dvc_trail.render.escapes import for_terminal
         from dvc_trail.secrets import mask_secrets
 
         sys.stderr.write(for_terminal(mask_secrets("".join(traceback.format_exception(err)))))
 
     @staticmethod
     def _exit(message: str, code: int) -> None:
-        from dvc_trail.escapes import for_terminal  # here: the fast `ls` path pays for these only on an error
+        from dvc_trail.render.escapes import for_terminal  # here: the fast `ls` path pays for these only on an error
         from dvc_trail.secrets import mask_secrets
 
         line = " ".join(for_terminal(mask_secrets(message)).split("\n"))  # one line, whatever the message holds

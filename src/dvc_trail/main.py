@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from dvc_trail.git import StartedTags
+    from dvc_trail.git.repository import StartedTags
 
 
 def _repo_option(args: list[str]) -> tuple[str, list[str]]:
@@ -24,14 +24,14 @@ _READ_ALL_TAGS_FIRST = {"show": True, "history": True, "lineage": True, "card": 
 
 def _start_tags(args: list[str]) -> StartedTags | None:
     """For a command that first reads every tag, start git's for-each-ref now: it runs while Typer imports."""
-    from dvc_trail import argscan
+    from dvc_trail import argv
 
-    repo, word = argscan.command_of(args)
+    repo, word = argv.command_of(args)
     if word not in _READ_ALL_TAGS_FIRST or "--help" in args:
         return None
     from pathlib import Path
 
-    from dvc_trail.git import start_tags
+    from dvc_trail.git.repository import start_tags
 
     return start_tags(Path(repo), _READ_ALL_TAGS_FIRST[word])
 
@@ -65,14 +65,14 @@ def main() -> None:
         return
     if fast is None:
         started = _start_tags(sys.argv[1:])
-        from dvc_trail.cli import main as typer_main
+        from dvc_trail import cli
 
-        typer_main(started)
+        cli.main(started)
         return
-    from dvc_trail import plain
     from dvc_trail.edge import ErrorEdge
-    from dvc_trail.git import Git
+    from dvc_trail.git.repository import Git
     from dvc_trail.project import Project
+    from dvc_trail.render import plain
 
     repo, as_json, include_deprecated = fast
     with ErrorEdge(hint="rerun as `trail --verbose ls` for the traceback"):
@@ -83,12 +83,12 @@ def main() -> None:
 
 def _metrics_json(repo: str, name: str) -> None:
     """`trail metrics NAME --json` without Typer or rich: the trend, unreadable files named on stderr."""
-    from dvc_trail import plain
-    from dvc_trail.compare import trend
     from dvc_trail.edge import ErrorEdge
-    from dvc_trail.escapes import for_terminal
-    from dvc_trail.git import Git
+    from dvc_trail.git.repository import Git
+    from dvc_trail.metrics.compare import trend
     from dvc_trail.project import Project
+    from dvc_trail.render import plain
+    from dvc_trail.render.escapes import for_terminal
 
     with ErrorEdge(hint="rerun as `trail --verbose metrics NAME --json` for the traceback"):
         found = trend(Project(Git.at(repo)), name)

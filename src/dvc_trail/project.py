@@ -6,10 +6,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from dvc_trail import tags, versions
 from dvc_trail.errors import NotFound, TrailError, UsageError
-from dvc_trail.git import Git, NewTag, StartedTags
-from dvc_trail.registry import (
+from dvc_trail.git.repository import Git, NewTag, StartedTags
+from dvc_trail.registry import tags, versions
+from dvc_trail.registry.references import lookup, parse_ref, require_version_ref
+from dvc_trail.registry.state import (
     EVENT_NAME,
     PRIORITY,
     ArtifactState,
@@ -19,15 +20,12 @@ from dvc_trail.registry import (
     build_state,
     iso_dates,
     listing,
-    lookup,
-    parse_ref,
-    require_version_ref,
 )
-from dvc_trail.tags import Action
+from dvc_trail.registry.tags import Action
 
 if TYPE_CHECKING:
-    from dvc_trail.dvcfiles import ArtifactDecl, Output
-    from dvc_trail.revisions import Unreadable
+    from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
+    from dvc_trail.store.revisions import Unreadable
 
 
 class Snapshot(NamedTuple):
@@ -47,7 +45,7 @@ class Project:
     def __init__(self, git: Git, details: bool = True, started: StartedTags | None = None) -> None:
         """`details=False`: events carry no tagger or message (for ls and impact, which never show them).
 
-        `started`: the tags of this repository, already being read (see `git.start_tags`).
+        `started`: the tags of this repository, already being read (see `git.repository.start_tags`).
         """
         self.git = git
         self.details = details
@@ -89,11 +87,11 @@ class Project:
 
     def versions(self, name: str, include_inactive: bool = False) -> list[dict[str, Any]]:
         """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
-        from dvc_trail import gitobjects
-        from dvc_trail.versions import version_list
+        from dvc_trail.git import trees
+        from dvc_trail.registry.versions import version_list
 
         artifact = self.artifact_state(name)
-        found = gitobjects.commits(self.git, [v.commit for v in artifact.versions])
+        found = trees.commits(self.git, [v.commit for v in artifact.versions])
         return version_list(artifact, found, include_inactive)
 
     def allowed_stages(self) -> list[str] | None:
@@ -101,12 +99,12 @@ class Project:
         folder = self.git.cwd.resolve()
         while not (folder / ".git").exists() and folder.parent != folder:
             folder = folder.parent  # the top of the work tree, found without starting git
-        from dvc_trail.worktree import read_workspace_file  # here: `trail ls` without a .gto reads nothing more
+        from dvc_trail.store.worktree import read_workspace_file  # here: `trail ls` without a .gto reads nothing more
 
         raw = read_workspace_file(folder, ".gto")
         if raw is None:
             return None
-        from dvc_trail.dvcfiles import load_yaml
+        from dvc_trail.dvcfiles.documents import load_yaml
 
         doc = load_yaml(raw, ".gto")
         stages = doc.get("stages") if isinstance(doc, dict) else None
@@ -158,9 +156,9 @@ class Project:
         The hash comes from whichever stage outputs the artifact's path (any dvc.yaml, with its `wdir`), else
         from a `.dvc` file; metrics and params from the one reader (git objects, else the local DVC cache).
         """
-        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
-        from dvc_trail.revisions import Revision, RevisionReader
+        from dvc_trail.dvcfiles import documents  # here, not at the top: `trail ls` never parses YAML
         from dvc_trail.shorthand import at, short
+        from dvc_trail.store.revisions import Revision, RevisionReader
 
         reader = RevisionReader(self.git)
         revision = Revision(label or short(commit), commit)
@@ -168,8 +166,8 @@ class Project:
         decl = data.artifacts().get(name)
         output = data.outputs().get(decl.path) if decl is not None else None
         lockfile = output.source if output and output.source.endswith("dvc.lock") else None
-        lockfile = lockfile or dvcfiles.lock_beside(dvcfiles.dvcfile_for(name))
-        params = dvcfiles.lock_params(data.locks.get(lockfile), at(lockfile, commit))
+        lockfile = lockfile or documents.lock_beside(documents.dvcfile_for(name))
+        params = documents.lock_params(data.locks.get(lockfile), at(lockfile, commit))
         metrics, unreadable = data.artifact_metrics(name)
         return Snapshot(commit, decl, output, metrics, params, unreadable)
 
@@ -200,7 +198,7 @@ class Project:
         message: str | None = None,
     ) -> str:
         """Tag a new version of a declared artifact whose hash is committed; returns the tag."""
-        from dvc_trail import dvcfiles  # here, not at the top: `trail ls` never parses YAML
+        from dvc_trail.dvcfiles import documents  # here, not at the top: `trail ls` never parses YAML
 
         tags.validate_name(name)
         if version and bump:
@@ -210,7 +208,7 @@ class Project:
         self._require_dvc()
         commit = self.git.resolve_commit(rev)
         snap = self.snapshot(name, commit, with_metrics=False)
-        dvcfile = dvcfiles.dvcfile_for(name)
+        dvcfile = documents.dvcfile_for(name)
         if snap.decl is None:
             raise NotFound(f"artifact {name!r} is not declared in the `artifacts:` section of {dvcfile} at {rev}")
         if snap.output is None:

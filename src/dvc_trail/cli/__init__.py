@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 
 from dvc_trail.cli.app import app, app_for
-from dvc_trail.git import StartedTags
+from dvc_trail.git.repository import StartedTags
 
 # isort: off
 from dvc_trail.cli import registry, quality, lineage, tour, site, share

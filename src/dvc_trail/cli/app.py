@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from dvc_trail import argscan
+from dvc_trail import argv
 from dvc_trail.edge import ErrorEdge
-from dvc_trail.git import StartedTags
+from dvc_trail.git.repository import StartedTags
 
 if TYPE_CHECKING:
     from dvc_trail.project import Project
@@ -92,7 +92,7 @@ def app_for(args: list[str]) -> typer.Typer:
     Anything else (no command, `--help`, an unknown word or option before the command) gets the whole app,
     so help and usage errors stay Typer's own.
     """
-    name = argscan.command_of(args)[1]
+    name = argv.command_of(args)[1]
     chosen = [c for c in app.registered_commands if _command_name(c) == name]
     if not chosen:
         return app
@@ -118,7 +118,7 @@ def project(ctx: typer.Context, details: bool = True) -> Project:
 
 def created(tag: str, what: str) -> None:
     """Print what a write command created and how to share it."""
-    from dvc_trail.escapes import for_line, for_shell
+    from dvc_trail.render.escapes import for_line, for_shell
 
     print(for_line(f"Created tag {tag!r}: {what}"))
     print(f"Share it with: {for_shell('git', 'push', 'origin', tag)}")

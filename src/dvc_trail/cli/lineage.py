@@ -7,11 +7,11 @@ from typing import Annotated
 
 import typer
 
-from dvc_trail import render
 from dvc_trail.cli.app import FetchOpt, JsonOpt, RefArg, command, project
-from dvc_trail.escapes import for_terminal
+from dvc_trail.render import terminal
+from dvc_trail.render.escapes import for_terminal
 from dvc_trail.shorthand import short
-from dvc_trail.worktree import write_output
+from dvc_trail.store.worktree import write_output
 
 
 @command()
@@ -26,22 +26,22 @@ def lineage(
     vs: Annotated[str | None, typer.Option("--vs", help="Show what changed upstream since this other version.")] = None,
 ) -> None:
     """What produced a version: every upstream stage with its command, params, inputs and outputs."""
-    from dvc_trail import provenance
+    from dvc_trail.lineage import provenance
 
     registry = project(ctx)
     if vs:
         changes = provenance.compare_lineage(registry, ref, vs)
-        render.print_json(changes.to_dict()) if json else render.lineage_changes(changes)
+        terminal.print_json(changes.to_dict()) if json else terminal.lineage_changes(changes)
         return
     info = provenance.lineage_of(registry, ref)
     if mermaid or dot:
-        from dvc_trail import graphs
+        from dvc_trail.render import graphs
 
         print(graphs.mermaid(info) if mermaid else graphs.dot(info), end="")
     elif json:
-        render.print_json(info.to_dict())
+        terminal.print_json(info.to_dict())
     else:
-        render.lineage_text(info)
+        terminal.lineage_text(info)
 
 
 @command()
@@ -57,19 +57,19 @@ def impact(
     json: JsonOpt = False,
 ) -> None:
     """Which registered versions (and which in prod) were built from PATH at a given hash."""
-    from dvc_trail import provenance
+    from dvc_trail.lineage import provenance
 
     found = provenance.impact(project(ctx, details=False), path, md5=md5, rev=rev, stage=stage)
-    render.warnings(found.warnings)
+    terminal.warnings(found.warnings)
     used = for_terminal(f"{path} at {short(found.md5)}")  # the hash comes from a dvc.lock: repository text
     if json:
-        render.print_json(found.matches)
+        terminal.print_json(found.matches)
     elif not found.matches:
         print(f"No registered version used {used}.")
     else:
         print(f"{len(found.matches)} registered version(s) used {used}:")
         rows = [[m["name"], m["version"], short(m["commit"]), ", ".join(m["stages"])] for m in found.matches]
-        render.simple_table(["name", "version", "commit", "stages"], rows)
+        terminal.simple_table(["name", "version", "commit", "stages"], rows)
 
 
 @command()
@@ -80,13 +80,13 @@ def card(
     fetch: FetchOpt = False,
 ) -> None:
     """A Markdown model card: metadata, metrics, params, lineage and stages of a version."""
-    from dvc_trail import provenance
-    from dvc_trail.markdown import card as model_card
+    from dvc_trail.lineage import provenance
+    from dvc_trail.render import markdown
 
     registry = project(ctx)
     info, unread = registry.version_info(ref, fetch=fetch)
-    render.unreadable([u.message for u in unread])
-    text = model_card(info, provenance.lineage_of(registry, ref))
+    terminal.unreadable([u.message for u in unread])
+    text = markdown.card(info, provenance.lineage_of(registry, ref))
     if output:
         write_output(output, text)
         print(f"Wrote {output}")

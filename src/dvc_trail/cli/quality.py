@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dvc_trail import render
 from dvc_trail.cli.app import FetchOpt, JsonOpt, command, project
 from dvc_trail.errors import TrailError
-from dvc_trail.worktree import write_output
+from dvc_trail.render import terminal
+from dvc_trail.store.worktree import write_output
 
 if TYPE_CHECKING:
-    from dvc_trail.compare import Comparison
+    from dvc_trail.metrics.compare import Comparison
 
 RevArg = Annotated[
     str | None,
@@ -40,18 +40,18 @@ def diff(
     `--json` prints {"metrics": ..., "params": ...} in the shape of `dvc metrics diff --json` and
     `dvc params diff --json`.
     """
-    from dvc_trail.compare import compare
+    from dvc_trail.metrics.compare import compare
 
     result = compare(project(ctx), a, b, all_values=all_, gates=fail_on, fetch=fetch)
-    render.unreadable([u.message for u in result.unreadable])
+    terminal.unreadable([u.message for u in result.unreadable])
     if json:
-        render.print_json(result.to_json())
+        terminal.print_json(result.to_json())
     elif md:
-        from dvc_trail.markdown import diff_markdown
+        from dvc_trail.render.markdown import diff_markdown
 
         print(diff_markdown(result), end="")
     else:
-        render.diff_tables(result)
+        terminal.diff_tables(result)
     _fail_gates(result)
 
 
@@ -73,12 +73,12 @@ def report(
     fetch: FetchOpt = False,
 ) -> None:
     """Markdown report for a pull request: metrics, params, changed artifacts, upstream changes, gates."""
-    from dvc_trail.compare import pull_request
-    from dvc_trail.markdown import report as markdown_report
+    from dvc_trail.metrics.compare import pull_request
+    from dvc_trail.render import markdown
 
     result = pull_request(project(ctx), base, head, gates=fail_on, fetch=fetch)
-    render.unreadable([u.message for u in result.comparison.unreadable])
-    text = markdown_report(result.comparison, result.upstream)
+    terminal.unreadable([u.message for u in result.comparison.unreadable])
+    text = markdown.report(result.comparison, result.upstream)
     if output:
         write_output(output, text)
         print(f"Wrote {output}")
@@ -97,17 +97,17 @@ def metrics(
     fetch: FetchOpt = False,
 ) -> None:
     """Metrics of every registered version of NAME at its commit: the model's life at a glance."""
-    from dvc_trail.compare import trend
+    from dvc_trail.metrics.compare import trend
 
     found = trend(project(ctx), name, fetch=fetch)
-    render.unreadable([u.message for u in found.unreadable])
+    terminal.unreadable([u.message for u in found.unreadable])
     rows = found.rows
     if plot:
-        from dvc_trail.plot import write_plot
+        from dvc_trail.render.plot import write_plot
 
         for path in write_plot(name, rows, metric, plot):
             print(f"Wrote {path}")
     elif json:
-        render.print_json(rows)
+        terminal.print_json(rows)
     else:
-        render.trend_table(name, rows)
+        terminal.trend_table(name, rows)

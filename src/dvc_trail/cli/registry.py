@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dvc_trail import render
 from dvc_trail.cli.app import (
     FetchOpt,
     GitRemoteOpt,
@@ -22,7 +21,8 @@ from dvc_trail.cli.app import (
     project,
 )
 from dvc_trail.errors import TrailError, UsageError
-from dvc_trail.escapes import for_line
+from dvc_trail.render import terminal
+from dvc_trail.render.escapes import for_line
 
 if TYPE_CHECKING:
     from dvc_trail.project import Project
@@ -53,7 +53,7 @@ def register(
         def register_tag(registry: Project) -> str:
             return registry.register(name, version=version, bump=bump, rev=rev, message=message)
 
-        render.publish_report(publish_version(ctx, project(ctx), None, remote, git_remote, register_tag))
+        terminal.publish_report(publish_version(ctx, project(ctx), None, remote, git_remote, register_tag))
         return
     tag = project(ctx).register(name, version=version, bump=bump, rev=rev, message=message)
     created(tag, f"registered {tag.replace('=', ':')}")
@@ -77,16 +77,16 @@ def assign(
     """Assign a stage to a registered version (the stage moves from the version holding it)."""
     registry = project(ctx)
     if require_better:
-        from dvc_trail.compare import require_better as check
+        from dvc_trail.metrics import compare
 
-        print(for_line(f"Promotion gate: {check(registry, ref, stage, require_better, fetch=fetch)}"))
+        print(for_line(f"Promotion gate: {compare.require_better(registry, ref, stage, require_better, fetch=fetch)}"))
     if push:
         from dvc_trail.cli.share import publish_version
 
         def assign_tag(registry: Project) -> str:  # written after the remote check
             return registry.assign(ref, stage, message=message)
 
-        render.publish_report(publish_version(ctx, registry, ref, remote, git_remote, assign_tag))
+        terminal.publish_report(publish_version(ctx, registry, ref, remote, git_remote, assign_tag))
         return
     tag = registry.assign(ref, stage, message=message)
     created(tag, f"{ref} is now in stage {stage!r}")
@@ -135,25 +135,25 @@ def ls(
     if name is not None:
         versions = project(ctx).versions(name, include_inactive=all_)
         if json:
-            render.print_json(versions)
+            terminal.print_json(versions)
         else:
             columns = ["artifact", "version", "stage", "created_at", "ref"]
             rows = [
                 [v[c] if c != "stage" else ", ".join(s["stage"] for s in v["stages"]) for c in columns]
                 for v in versions
             ]
-            render.simple_table(columns, rows)
+            terminal.simple_table(columns, rows)
         return
     registry = project(ctx, details=False).ls(include_deprecated=all_)
-    render.print_json(registry) if json else render.registry_table(registry)
+    terminal.print_json(registry) if json else terminal.registry_table(registry)
 
 
 @command()
 def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
     """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
     info, unread = project(ctx).version_info(ref, fetch=fetch)
-    render.unreadable([u.message for u in unread])
-    render.print_json(info) if json else render.version_details(info)
+    terminal.unreadable([u.message for u in unread])
+    terminal.print_json(info) if json else terminal.version_details(info)
 
 
 @command()
@@ -165,7 +165,7 @@ def history(
 ) -> None:
     """Show the journal of registrations, stage assignments and deprecations, newest first."""
     events = project(ctx).history(name, ascending=ascending)
-    render.print_json(events) if json else render.history_table(events)
+    terminal.print_json(events) if json else terminal.history_table(events)
 
 
 @command("check-ref")
@@ -179,7 +179,7 @@ def check_ref(
     if event is None:
         raise TrailError(f"{tag} is not a registry tag in this repository")
     if json:
-        render.print_json(event.to_dict())
+        terminal.print_json(event.to_dict())
     else:
         print(
             for_line(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())

@@ -8,22 +8,22 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from dvc_trail import render
 from dvc_trail.cli.app import GitRemoteOpt, JsonOpt, RefArg, RemoteOpt, command, project, settings
 from dvc_trail.errors import UsageError
-from dvc_trail.escapes import for_line
+from dvc_trail.render import terminal
+from dvc_trail.render.escapes import for_line
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from dvc_trail.progress import TransferProgress
     from dvc_trail.project import Project
-    from dvc_trail.publishing import PublishResult
+    from dvc_trail.render.progress import TransferProgress
+    from dvc_trail.sharing.publish import PublishResult
 
 
 def progress_bar(ctx: typer.Context, what: str) -> AbstractContextManager[TransferProgress | None]:
     """A progress display on stderr for a long transfer (None in pipes, CI logs and with -q)."""
-    from dvc_trail import progress
+    from dvc_trail.render import progress
 
     return progress.transfer_progress(what, progress.enabled(settings(ctx).quiet))
 
@@ -37,16 +37,16 @@ def publish_version(
     create: Callable[[Project], str] | None = None,
 ) -> PublishResult:
     """Publish a version (created first by `create`, for `register --push` and `assign --push`); the result."""
-    from dvc_trail import publishing
+    from dvc_trail.sharing import publish
 
     with progress_bar(ctx, "upload") as bar:
-        return publishing.publish(registry, ref, remote, git_remote, create=create, progress=bar)
+        return publish.publish(registry, ref, remote, git_remote, create=create, progress=bar)
 
 
 @command()
 def publish(ctx: typer.Context, ref: RefArg, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin") -> None:
     """Upload a version's data to the DVC remote, check it is all there, then push its tags (atomically)."""
-    render.publish_report(publish_version(ctx, project(ctx), ref, remote, git_remote))
+    terminal.publish_report(publish_version(ctx, project(ctx), ref, remote, git_remote))
 
 
 @command()
@@ -70,7 +70,7 @@ def get(
     ] = None,
 ) -> None:
     """Download a version's data from its repository's DVC remote, every hash checked."""
-    from dvc_trail import fetching
+    from dvc_trail.sharing import fetch
 
     if registry is not None and (repo is not None or remote is not None):
         raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
@@ -83,7 +83,7 @@ def get(
 
             result = client.get(ref, registry, out, force=force, progress=bar, timeout=timeout)
         else:
-            result = fetching.get(ref, source, out, force=force, remote=remote, progress=bar)
+            result = fetch.get(ref, source, out, force=force, remote=remote, progress=bar)
     r = result.resolved
     print(for_line(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}"))
 
@@ -98,11 +98,11 @@ def verify(
     json: JsonOpt = False,
 ) -> None:
     """Check a version's objects are on the DVC remote (exit 1 and a list of what is missing or corrupt)."""
-    from dvc_trail import verifying
+    from dvc_trail.sharing import verify
 
     with progress_bar(ctx, "verify") as bar:
-        result = verifying.verify(project(ctx), ref, all_versions=all_, deep=deep, remote=remote, progress=bar)
-    render.print_json(result.to_dict()) if json else render.verify_report(result)
+        result = verify.verify(project(ctx), ref, all_versions=all_, deep=deep, remote=remote, progress=bar)
+    terminal.print_json(result.to_dict()) if json else terminal.verify_report(result)
     if not result.ok:
         raise typer.Exit(1)
 
@@ -112,9 +112,9 @@ def doctor(
     ctx: typer.Context, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False
 ) -> None:
     """Check git, DVC, the remotes, credentials and registry tags; say how to fix each problem."""
-    from dvc_trail.doctor import doctor as check_setup
+    from dvc_trail.sharing import doctor
 
-    checks = [c.to_dict() for c in check_setup(settings(ctx).repo, remote, git_remote)]
-    render.print_json(checks) if json else render.doctor_report(checks)
+    checks = [c.to_dict() for c in doctor.doctor(settings(ctx).repo, remote, git_remote)]
+    terminal.print_json(checks) if json else terminal.doctor_report(checks)
     if not all(c["ok"] for c in checks):
         raise typer.Exit(1)

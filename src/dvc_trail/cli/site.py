@@ -35,6 +35,6 @@ def site(
     print(f"Site in {output}: {counts}")
     print(f"Open {(output / 'index.html').resolve()}")
     if serve:
-        from dvc_trail.site.serve import serve as serve_folder
+        import dvc_trail.site.serve  # the module: `serve` here is the option
 
-        serve_folder(output, port)
+        dvc_trail.site.serve.serve(output, port)

@@ -23,14 +23,14 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
-from dvc_trail.fetching import GetResult, Resolved, download
-from dvc_trail.objects import DataRef, check_artifact_path
-from dvc_trail.registry import parse_ref
+from dvc_trail.registry.references import parse_ref
 from dvc_trail.secrets import mask_secrets
+from dvc_trail.sharing.fetch import GetResult, Resolved, download
 from dvc_trail.site import paths, reading, schema
+from dvc_trail.store.objects import DataRef, check_artifact_path
 
 if TYPE_CHECKING:
-    from dvc_trail.progress import TransferProgress
+    from dvc_trail.render.progress import TransferProgress
 
 _REMOTE_NAME = re.compile(r"[\w.-]{1,100}")  # fullmatch: `$` would let a final newline into the config
 # DVC remote types a site may name (`remote://` would reach the reader's own configured remote)
@@ -150,7 +150,7 @@ def get(
     timeout: float | None = None,
 ) -> GetResult:
     """The finished download of what a reference names in a registry site, from its DVC remote (hashes checked)."""
-    from dvc_trail import dvc
+    from dvc_trail.dvc import adapter
 
     resolved, data, found = resolve_data(ref, registry, timeout)
     remote = check_remote(found, registry, paths.version_api(resolved.name, resolved.version))
@@ -160,7 +160,7 @@ def get(
         (config / "config").write_text(
             f"[core]\n    remote = {remote['name']}\n['remote \"{remote['name']}\"']\n    url = {remote['url']}\n"
         )
-        store = dvc.open_remote_from_config(config)
+        store = adapter.open_remote_from_config(config)
         return download(resolved, data, store, out, force, progress)
 
 

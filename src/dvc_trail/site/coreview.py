@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dvc_trail import diff
 from dvc_trail.errors import TrailError
+from dvc_trail.metrics import diff
 from dvc_trail.project import Project
-from dvc_trail.registry import ArtifactState, VersionState
+from dvc_trail.registry.state import ArtifactState, VersionState
 from dvc_trail.site.model import VersionView, event_dict
 
 
@@ -29,7 +29,7 @@ def version_view(
     project: Project, artifact: ArtifactState, version: VersionState, previous: VersionState | None
 ) -> VersionView:
     """Everything one version page shows, from the core's queries."""
-    from dvc_trail import provenance  # here: only the odd layouts need them
+    from dvc_trail.lineage import provenance  # here: only the odd layouts need them
 
     ref = f"{artifact.name}@{version.version}"
     show = project.show(ref)
@@ -67,7 +67,7 @@ def version_view(
 
 def metrics_by_version(project: Project, name: str) -> dict[str, dict[str, Any]]:
     """Each active version's metrics as `trail metrics NAME` reads them."""
-    from dvc_trail import compare  # here: only the odd layouts need them
+    from dvc_trail.metrics import compare  # here: only the odd layouts need them
 
     try:
         return {row["version"]: row["metrics"] for row in compare.trend(project, name).rows}

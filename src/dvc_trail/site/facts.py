@@ -17,15 +17,16 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from dvc_trail import dvcfiles, lineage
-from dvc_trail.dvccache import LocalCache
-from dvc_trail.dvcfiles import ArtifactDecl, Output
+from dvc_trail.dvcfiles import documents
+from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
+from dvc_trail.dvcfiles.locks import FileHash, StageLock
 from dvc_trail.errors import TrailError
-from dvc_trail.git import Git
-from dvc_trail.lineage import FileHash, StageLock
+from dvc_trail.git.repository import Git
+from dvc_trail.lineage import graph
 from dvc_trail.secrets import public_url
 from dvc_trail.shorthand import at
 from dvc_trail.site import lockscan
+from dvc_trail.store.dvc_cache import LocalCache
 
 CACHE_FORMAT = 3  # 3: import sources keep no userinfo, query or fragment in their URL
 
@@ -62,7 +63,7 @@ class CommitFacts:
     @cached_property
     def stages(self) -> dict[str, StageLock]:
         """The lock's stages, built only for the pages being rendered (a rebuild renders few)."""
-        lockfile = dvcfiles.lock_beside(self.dvcfile)
+        lockfile = documents.lock_beside(self.dvcfile)
         return {r[0]: StageLock(r[0], lockfile, _hashes(r[3]), _hashes(r[4]), r[1], r[2]) for r in self.stage_rows}
 
     def outputs(self) -> list[tuple[str, str]]:
@@ -78,7 +79,7 @@ class CommitFacts:
         for row in self.stage_rows:
             for out in row[4]:
                 if out[0] == path and out[1]:
-                    return Output(path, out[1], out[2], out[3], row[0], dvcfiles.lock_beside(self.dvcfile))
+                    return Output(path, out[1], out[2], out[3], row[0], documents.lock_beside(self.dvcfile))
         info = self.dvc_files.get(path)
         if info is not None and info.md5:
             return Output(path, info.md5, info.size, info.nfiles, None, f"{path}.dvc")
@@ -130,13 +131,13 @@ def read_facts(
 
 def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFacts]:
     cache = LocalCache(git.root)
-    first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, dvcfiles.lock_beside(d))])
+    first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, documents.lock_beside(d))])
     parsed_yaml: dict[tuple[str, bytes], tuple[dict[str, ArtifactDecl], list[str], bool]] = {}
     leaves_of: dict[tuple, set[str]] = {}
     partial: list[tuple[CommitFacts, list[str], list[str]]] = []
     stages_of: dict[tuple[str, str], dict[str, StageLock]] = {}
     for commit, dvcfile in keys:
-        lockfile = dvcfiles.lock_beside(dvcfile)
+        lockfile = documents.lock_beside(dvcfile)
         raw_yaml, raw_lock = first[f"{commit}:{dvcfile}"], first[f"{commit}:{lockfile}"]
         try:
             text_key = (dvcfile, raw_yaml or b"")
@@ -144,11 +145,11 @@ def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFa
                 known = store.yaml_facts(text_key)  # or once ever (a rebuild would parse it for one commit)
                 if known is None:
                     where = at(dvcfile, commit)
-                    doc = dvcfiles.load_yaml(raw_yaml, where)
+                    doc = documents.load_yaml(raw_yaml, where)
                     known = (
-                        dvcfiles.parse_artifacts(doc, dvcfile, where),
-                        dvcfiles.metric_paths(doc, dvcfile, where),
-                        bool(dvcfiles.stage_wdirs(doc, dvcfile, where)),
+                        documents.parse_artifacts(doc, dvcfile, where),
+                        documents.metric_paths(doc, dvcfile, where),
+                        bool(documents.stage_wdirs(doc, dvcfile, where)),
                     )
                     store.put_yaml_facts(text_key, known)
                 parsed_yaml[text_key] = known
@@ -165,7 +166,7 @@ def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFa
             continue
         shape = tuple((tuple(d.path for d in s.deps), tuple(o.path for o in s.outs)) for s in stages.values())
         if shape not in leaves_of:  # which paths are leaves depends on the paths alone: once per pipeline shape
-            leaves_of[shape] = {leaf.path for leaf in lineage.leaf_inputs(list(stages.values()))}
+            leaves_of[shape] = {leaf.path for leaf in graph.leaf_inputs(list(stages.values()))}
         leaves = leaves_of[shape]  # every chain's leaves
         outs = {o.path for s in stages.values() for o in s.outs}
         unlocked = {d.path for d in decls.values() if d.path not in outs}
@@ -195,7 +196,7 @@ def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFa
                     if missing:
                         unreadable.append(path)
                 if raw is not None:
-                    facts.metrics[path] = dvcfiles.metrics_document(raw, path, at(path, commit))
+                    facts.metrics[path] = documents.metrics_document(raw, path, at(path, commit))
             for path in paths:
                 if (raw := second[f"{commit}:{path}.dvc"]) is not None:
                     facts.dvc_files[path] = _dvc_info(raw, f"{path}.dvc", at(f"{path}.dvc", commit))
@@ -222,8 +223,8 @@ def _cached(cache: LocalCache, facts: CommitFacts, path: str) -> tuple[bytes | N
 
 
 def _dvc_info(raw: bytes, dvcpath: str, where: str) -> DvcFileInfo:
-    doc = dvcfiles.load_yaml(raw, where)
-    out = dvcfiles.dvcfile_output(doc, dvcpath)
+    doc = documents.load_yaml(raw, where)
+    out = documents.dvcfile_output(doc, dvcpath)
     deps = doc.get("deps") if isinstance(doc, dict) else None
     repo = next((d.get("repo") for d in deps or [] if isinstance(d, dict) and isinstance(d.get("repo"), dict)), None)
     source = None

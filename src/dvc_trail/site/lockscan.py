@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dvc_trail import bounded_yaml, dvcfiles, lineage
+from dvc_trail.dvcfiles import bounded_yaml, documents, locks
+from dvc_trail.dvcfiles.locks import FileHash, StageLock
 from dvc_trail.errors import TrailError
-from dvc_trail.lineage import FileHash, StageLock
 
 _HEAD = "schema: '2.0'\nstages:\n"
 # Line starts are found as "\n" in the text with a "\n" put before it: a literal prefix the regex engine jumps to
@@ -28,14 +28,14 @@ class OffLayout(Exception):
 
 
 def scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], dict[str, dict[str, Any]]]:
-    """Stages (as `lineage.parse_lock` gives them) and params (as `dvcfiles.lock_params`) of one dvc.lock."""
+    """Stages (as `locks.parse_lock` gives them) and params (as `documents.lock_params`) of one dvc.lock."""
     if len(text) > bounded_yaml.MAX_BYTES:  # the same bound as the YAML parser's
         raise TrailError(f"refusing YAML in {where}: larger than {bounded_yaml.MAX_BYTES >> 20} MiB")
     try:
         return _scan(text, lockfile, where)
     except OffLayout:
-        doc = dvcfiles.load_yaml(text, where)
-        return lineage.parse_lock(doc, lockfile, where), dvcfiles.lock_params(doc, where)
+        doc = documents.load_yaml(text, where)
+        return locks.parse_lock(doc, lockfile, where), documents.lock_params(doc, where)
 
 
 def _scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], dict[str, dict[str, Any]]]:
@@ -55,9 +55,9 @@ def _scan(text: str, lockfile: str, where: str) -> tuple[dict[str, StageLock], d
         stage_params: dict[str, dict[str, Any]] = {}
         if "params" in sections:
             doc = _value(sections["params"], "params", where)
-            for file, values in dvcfiles.shaped(doc, dict, f"stages.{name}.params", where).items():
-                params.setdefault(file, {}).update(dvcfiles.flatten(values or {}))
-                stage_params[dvcfiles.join(folder, str(file))] = dict(values or {})
+            for file, values in documents.shaped(doc, dict, f"stages.{name}.params", where).items():
+                params.setdefault(file, {}).update(documents.flatten(values or {}))
+                stage_params[documents.join(folder, str(file))] = dict(values or {})
         cmd = _value(sections["cmd"], "cmd", where) if "cmd" in sections else None
         stages[name] = StageLock(
             name,
@@ -81,7 +81,7 @@ def _value(section: str, key: str, where: str) -> Any:
     fast = _plain_cmd(section) if key == "cmd" else _plain_params(section)
     if fast is not None:
         return fast
-    doc = dvcfiles.load_yaml(section, where)
+    doc = documents.load_yaml(section, where)
     if not isinstance(doc, dict) or list(doc) != [key]:
         raise OffLayout
     return doc[key]
@@ -167,7 +167,7 @@ def _entries(section: str | None, folder: str) -> tuple[FileHash, ...]:
         md5 = fields.get("md5") or fields.get("etag") or fields.get("checksum")
         if path is None or path.endswith(" ") or (md5 is not None and not _PLAIN_HASH.fullmatch(md5)):
             raise OffLayout
-        found.append(FileHash(dvcfiles.join(folder, path), md5, _int(fields.get("size")), _int(fields.get("nfiles"))))
+        found.append(FileHash(documents.join(folder, path), md5, _int(fields.get("size")), _int(fields.get("nfiles"))))
     return tuple(found)
 
 
@@ -176,7 +176,7 @@ def _plain_entries(text: str, folder: str) -> tuple[FileHash, ...] | None:
     if _PLAIN_ENTRIES.fullmatch(text) is None:
         return None
     return tuple(
-        FileHash(dvcfiles.join(folder, path), md5, int(size) if size else None, int(nfiles) if nfiles else None)
+        FileHash(documents.join(folder, path), md5, int(size) if size else None, int(nfiles) if nfiles else None)
         for path, md5, size, nfiles in _PLAIN_ENTRY.findall(text)
     )
 

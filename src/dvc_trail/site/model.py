@@ -12,12 +12,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from dvc_trail import diff, dvcfiles, lineage, versions
-from dvc_trail.lineage import StageLock
-from dvc_trail.registry import EVENT_NAME, ArtifactState, Event, VersionState
+from dvc_trail.dvcfiles import documents, locks
+from dvc_trail.dvcfiles.locks import StageLock
+from dvc_trail.lineage import graph
+from dvc_trail.metrics import diff
+from dvc_trail.registry import versions
+from dvc_trail.registry.state import EVENT_NAME, ArtifactState, Event, VersionState
+from dvc_trail.registry.tags import Action, semver_key
 from dvc_trail.shorthand import at, short
 from dvc_trail.site.facts import CommitFacts
-from dvc_trail.tags import Action, semver_key
 
 HashIndex = dict[tuple[str, str], list[str]]  # (path, md5) -> ["name@version", ...]
 
@@ -56,7 +59,7 @@ class ArtifactView:
 
 def facts_key(name: str, commit: str) -> tuple[str, str]:
     """The (commit, dvc.yaml) pair whose facts describe an artifact at a commit."""
-    return (commit, dvcfiles.dvcfile_for(name))
+    return (commit, documents.dvcfile_for(name))
 
 
 def event_dict(e: Event) -> dict[str, Any]:
@@ -127,7 +130,7 @@ def chain_of(name: str, f: CommitFacts | None) -> list[StageLock]:
     decl = f.decls.get(name) if f else None
     if f is None or decl is None:
         return []
-    return lineage.upstream(f.stages, decl.path)
+    return graph.upstream(f.stages, decl.path)
 
 
 def lineage_dict(
@@ -144,15 +147,15 @@ def lineage_dict(
     decl = f.decls.get(name)
     if decl is None:
         return None, f"artifact {name!r} is not declared in {at(f.dvcfile, version.commit)}"
-    chain = lineages.chain(name, version.commit) if lineages else lineage.upstream(f.stages, decl.path)
+    chain = lineages.chain(name, version.commit) if lineages else graph.upstream(f.stages, decl.path)
     if not chain and not f.has_lock and decl.path not in f.dvc_files:
         return None, f"no dvc.lock at {short(version.commit)} and no {decl.path}.dvc: nothing records how it was made"
     names = set(f.decls)
     own = next((o for s in chain for o in s.outs if o.path == decl.path), None)
     if not chain:
-        leaves = [lineage.FileHash(decl.path, None)]
+        leaves = [locks.FileHash(decl.path, None)]
     else:
-        leaves = lineages.leaf_inputs(chain) if lineages else lineage.leaf_inputs(chain)
+        leaves = lineages.leaf_inputs(chain) if lineages else graph.leaf_inputs(chain)
     inputs = []
     for leaf in leaves:
         entry: dict[str, Any] = {"path": leaf.path, "md5": leaf.md5, "kind": "file"}
@@ -197,7 +200,7 @@ def upstream_changes(
     old_chain: list[StageLock], new_chain: list[StageLock], old: dict | None, new: dict | None
 ) -> list[dict[str, Any]]:
     """What changed upstream between two versions, as `trail lineage --vs` reports it."""
-    found = lineage.changes(old_chain, new_chain)
+    found = graph.changes(old_chain, new_chain)
     names: dict[tuple[Any, Any], Any] = {}
     for info in (old, new):
         if info:
@@ -228,12 +231,12 @@ class Lineages:
             self.infos[key] = lineage_dict(artifact, version, f, self.index, self)
         return self.infos[key]
 
-    def leaf_inputs(self, chain: list[StageLock]) -> list[lineage.FileHash]:
+    def leaf_inputs(self, chain: list[StageLock]) -> list[locks.FileHash]:
         """`lineage.leaf_inputs(chain)`; which dependencies are leaves is worked out once per chain of paths."""
         shape = tuple((tuple(d.path for d in s.deps), tuple(o.path for o in s.outs)) for s in chain)
         if shape not in self.leaf_spots:
             spots = {id(d): (i, j) for i, s in enumerate(chain) for j, d in enumerate(s.deps)}
-            self.leaf_spots[shape] = [spots[id(d)] for d in lineage.leaf_inputs(chain)]
+            self.leaf_spots[shape] = [spots[id(d)] for d in graph.leaf_inputs(chain)]
         return [chain[i].deps[j] for i, j in self.leaf_spots[shape]]
 
     def chain(self, name: str, commit: str) -> list[StageLock]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dvc_trail.registry import Action
+from dvc_trail.registry.state import Action
 from dvc_trail.shorthand import short
 from dvc_trail.site import charts, model, paths, rows
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dvc_trail import diff
+from dvc_trail.metrics import diff
 from dvc_trail.shorthand import short
 from dvc_trail.site import charts, paths
 
@@ -167,7 +167,7 @@ def fetch_snippets(view: Any, clone_url: str | None, registry_url: str | None) -
     The artifact path names the output folder and is repository text (`;`, `|`, `#`, `$()`, quotes, newlines):
     copied into a shell it stays one word, into Python one string.
     """
-    from dvc_trail.escapes import for_shell, for_terminal
+    from dvc_trail.render.escapes import for_shell, for_terminal
 
     path = (view.decl or {}).get("path")
     out = (for_terminal(path).rstrip("/").rpartition("/")[2] if isinstance(path, str) else "") or "artifact"

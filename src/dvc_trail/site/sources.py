@@ -12,7 +12,7 @@ import configparser
 import re
 
 from dvc_trail.errors import TrailError, UsageError
-from dvc_trail.git import Git
+from dvc_trail.git.repository import Git
 from dvc_trail.secrets import public_url
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
