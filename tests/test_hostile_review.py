@@ -262,7 +262,7 @@ def test_remote_names_by_case_and_lookalike_sections() -> None:
 def test_one_remote_under_two_section_spellings(tmp_path: Path) -> None:
     """Held: `['remote "corp"']` and `[remote "corp"]` in one repository config (configobj reads both as one
     section, so which URL wins would be the parser's choice) is one `dvc config` error, before any request."""
-    from dvc_trail import dvc
+    from dvc_trail.dvc import adapter
 
     (tmp_path / ".dvc").mkdir()
     (tmp_path / ".dvc" / "config").write_text(
@@ -270,7 +270,7 @@ def test_one_remote_under_two_section_spellings(tmp_path: Path) -> None:
         '[remote "corp"]\n    url = https://attacker.example/x\n'
     )
     with pytest.raises(TrailError, match="dvc config"):
-        dvc._untrusted_config(tmp_path / ".dvc", False, None)
+        adapter._untrusted_config(tmp_path / ".dvc", False, None)
 
 
 def test_a_repository_region_cannot_name_a_host() -> None:
