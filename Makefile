@@ -44,7 +44,7 @@ test: lint
 	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
 		&& apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
 		|| echo "chromium not installed: the browser tests will skip"
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto  # pytest-xdist: one worker per core
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m compileall -q src
