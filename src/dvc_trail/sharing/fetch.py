@@ -13,7 +13,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, TYPE_CHECKING, Any
@@ -252,10 +252,17 @@ def open_file(
     ref: str, repo: str | os.PathLike | None = None, mode: str = "rb", remote: str | None = None
 ) -> Iterator[IO[Any]]:
     """A file artifact opened for reading, downloaded (hash checked) into a temporary folder removed afterwards."""
+    with open_download(ref, mode, lambda dest: get(ref, repo, dest, remote=remote)) as fobj:
+        yield fobj
+
+
+@contextlib.contextmanager
+def open_download(ref: str, mode: str, download: Callable[[Path], GetResult]) -> Iterator[IO[Any]]:
+    """The file `download(dest)` writes (from a repository or a registry site), opened; its folder removed after."""
     if mode not in ("r", "rb", "rt"):
         raise UsageError(f"mode must be 'r' or 'rb', not {mode!r}")
     with tempfile.TemporaryDirectory(prefix="trail-open-") as tmp:
-        result = get(ref, repo, Path(tmp) / "artifact", remote=remote)
+        result = download(Path(tmp) / "artifact")
         if result.out.is_dir():
             raise TrailError(f"{ref} is a directory ({result.resolved.path}): use get() instead of open()")
         with open(result.out, mode) as fobj:

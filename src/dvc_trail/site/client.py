@@ -22,10 +22,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from dvc_trail.errors import NotFound, TrailError, UsageError
+from dvc_trail.errors import NotFound, TrailError
 from dvc_trail.registry.references import parse_ref
 from dvc_trail.secrets import mask_secrets
-from dvc_trail.sharing.fetch import GetResult, Resolved, download
+from dvc_trail.sharing.fetch import GetResult, Resolved, download, open_download
 from dvc_trail.site import paths, reading, schema
 from dvc_trail.store.objects import DataRef, check_artifact_path
 
@@ -167,11 +167,5 @@ def get(
 @contextlib.contextmanager
 def open_file(ref: str, registry: str, mode: str = "rb", timeout: float | None = None) -> Iterator[IO[Any]]:
     """A file artifact from a registry site, downloaded (hash checked) into a temporary folder removed afterwards."""
-    if mode not in ("r", "rb", "rt"):
-        raise UsageError(f"mode must be 'r' or 'rb', not {mode!r}")
-    with tempfile.TemporaryDirectory(prefix="trail-open-") as tmp:
-        result = get(ref, registry, Path(tmp) / "artifact", timeout=timeout)
-        if result.out.is_dir():
-            raise TrailError(f"{ref} is a directory ({result.resolved.path}): use get() instead of open()")
-        with open(result.out, mode) as fobj:
-            yield fobj
+    with open_download(ref, mode, lambda dest: get(ref, registry, dest, timeout=timeout)) as fobj:
+        yield fobj
