@@ -200,10 +200,11 @@ class FakeGit:
         return sorted(self._walk(tree), key=str.encode)
 
     def work_tree_files(self) -> list[str]:
-        """HEAD's files, plus every file under the root (no ignore rules)."""
+        """Files under the root that HEAD lacks (no ignore rules), then HEAD's files, as `git ls-files` orders them."""
         head = self._commits[self.refs["refs/heads/main"]].files if "refs/heads/main" in self.refs else {}
         disk = [p.relative_to(self.root).as_posix() for p in self.root.rglob("*") if p.is_file()]
-        return sorted({*head, *(p for p in disk if p.split("/")[0] != ".git")}, key=str.encode)
+        untracked = {p for p in disk if p.split("/")[0] != ".git" and p not in head}
+        return sorted(untracked, key=str.encode) + sorted(head, key=str.encode)  # git lists the untracked first
 
     def tracked(self, paths: list[str]) -> list[str]:
         """HEAD's files among these paths (a folder: the files under it; no globs)."""
