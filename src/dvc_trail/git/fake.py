@@ -336,3 +336,9 @@ def _subject(message: str) -> str:
         if line.strip():
             lines.append(line.rstrip())
     return " ".join(lines)
+
+
+if TYPE_CHECKING:  # mypy holds the fake to the protocol (the adapter is held by Project's callers)
+    from dvc_trail.git.reader import GitWriter
+
+    _CONFORMS: GitWriter = FakeGit(Path("."))
