@@ -11,6 +11,8 @@ DVC_YAML = """\
 stages:
   train:
     cmd: python train.py
+    deps:
+      - train.py
     params:
       - train.n_estimators
     outs:
@@ -33,6 +35,11 @@ schema: '2.0'
 stages:
   train:
     cmd: python train.py
+    deps:
+    - path: train.py
+      hash: md5
+      md5: {"e" * 32}
+      size: 5
     params:
       params.yaml:
         train.n_estimators: {n_estimators}
@@ -45,9 +52,14 @@ stages:
 
 
 def train(git: FakeGit, md5: str, n_estimators: int, accuracy: float, message: str = "train") -> str:
-    """Commit one training run: dvc.yaml, its dvc.lock, params.yaml and the metrics file; the commit id."""
+    """Commit one training run: dvc.yaml, its dvc.lock, params.yaml and the metrics file; the commit id.
+
+    The first run also commits the stage's code, `train.py`.
+    """
+    code = {} if "refs/heads/main" in git.refs else {"train.py": "fit()"}
     return git.commit(
         {
+            **code,
             "dvc.yaml": DVC_YAML,
             "dvc.lock": lock(md5, n_estimators),
             "params.yaml": f"train:\n  n_estimators: {n_estimators}\n  seed: 1\nother: x\n",
@@ -60,7 +72,7 @@ def train(git: FakeGit, md5: str, n_estimators: int, accuracy: float, message: s
 def project_history(root: Path) -> tuple[FakeGit, list[str]]:
     """Three training runs; v1.0.0 on the first (in prod, then moved), v1.1.0 on the second (now in prod)."""
     git = FakeGit(root)
-    commits = [train(git, f"{n}" * 32, 10 * n, round(0.8 + n / 100, 2), f"run {n}") for n in (1, 2, 3)]
+    commits = [train(git, "abc"[n - 1] * 32, 10 * n, round(0.8 + n / 100, 2), f"run {n}") for n in (1, 2, 3)]
     git.tag("model@v1.0.0", commits[0], "Registering artifact model version v1.0.0")
     git.tag("model#prod#1", commits[0], "Assigning stage prod to artifact model version v1.0.0")
     git.tag("model@v1.1.0", commits[1], "Registering artifact model version v1.1.0")

@@ -54,7 +54,7 @@ def test_show_reads_hash_metrics_and_params_at_the_version(history: tuple[FakeGi
     git, commits = history
     shown = Project(git).show("model@v1.0.0")
     assert (shown["commit"], shown["commit_message"], shown["stages"]) == (commits[0], "run 1", ["staging"])
-    assert shown["hash"]["md5"] == "1" * 32 and shown["hash"]["source"] == "dvc.lock"
+    assert shown["hash"]["md5"] == "a" * 32 and shown["hash"]["source"] == "dvc.lock"
     assert shown["metrics"] == {"metrics/scores.json": {"accuracy": 0.81}}
     assert shown["params"] == {"params.yaml": {"train.n_estimators": 10}}  # the keys the stage ran with
 
@@ -92,7 +92,7 @@ def test_register_and_assign_write_annotated_tags(history: tuple[FakeGit, list[s
     with pytest.raises(TrailError, match="no hash for models/model.pkl"):
         git.commit({"dvc.lock": None})
         project.register("model")
-    new = train(git, "4" * 32, 40, 0.9)
+    new = train(git, "d" * 32, 40, 0.9)
     assert project.register("model", version="v2.0.0", rev=new, message="big") == "model@v2.0.0"
     records = {r.name: r for r in git.tags()[0]}
     assert records["model@v2.0.0"].message == "big\n"

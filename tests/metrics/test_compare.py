@@ -50,6 +50,6 @@ def test_diff_with_gates_from_the_old_sides_trail_yaml(tmp_path: Path) -> None:
     }
     assert [g.breached for g in result.gates] == [True] and result.failed_gates == result.gates
     assert result.changed_artifacts() == [
-        {"name": "model", "path": "models/model.pkl", "old": "3" * 32, "new": "1" * 32}
+        {"name": "model", "path": "models/model.pkl", "old": "c" * 32, "new": "a" * 32}
     ]
     assert compare.compare(Project(git), "model@v1.1.0", "model@v1.0.0").gates == []  # v1.1.0 has no trail.yaml
