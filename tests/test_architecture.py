@@ -24,6 +24,29 @@ ROOM_CYCLES_ALLOWED = {
     ("store", "dvc"),
 }
 
+# Rooms from the bottom up, with why each sits where it does: a room imports only rooms of LOWER layers (peers in
+# one layer import each other neither), function-level imports included, TYPE_CHECKING blocks excluded. The order
+# is today's import graph made explicit; ROOM_CYCLES_ALLOWED are the only upward edges.
+LAYERS: list[tuple[tuple[str, ...], str]] = [
+    (("dvc_trail", "secrets", "shorthand", "argv"), "import nothing of ours: the version, masking, short ids, argv"),
+    (("errors",), "the error types every room raises; their messages are masked by secrets"),
+    (("registry", "dvcfiles"), "pure grammar, no I/O: GTO tags and registry state; DVC's files as data"),
+    (("git",), "the only room that starts git (and holds the GitReader seam); returns registry records"),
+    (("store",), "what commits and the work tree record, read through a GitReader"),
+    (("dvc",), "the DVC adapter, reading and writing the local cache through store"),
+    (("config", "project"), "trail.yaml; one repository as a registry: git and store feeding the registry"),
+    (("lineage",), "stage graphs over a project's commits"),
+    (("metrics",), "diffs, gates and trends over a project's revisions (lineage for the PR report)"),
+    (("render",), "inert text per medium for the results of metrics and store"),
+    (("demo", "sharing"), "the guided tour; publish/get/verify/doctor: a project's data to and from remotes"),
+    (("site",), "the static site: reads every room below, and sharing's registry client"),
+    (("api", "edge"), "the Python API over sharing and site; the one error edge over render"),
+    (("cli",), "Typer commands: arguments -> core call -> renderer"),
+    (("main",), "the entry point: the fast paths, then cli"),
+    (("__main__",), "`python -m dvc_trail`"),
+]
+PROCESS_BOUNDS = {"MAX_BLOB", "MAX_BLOBS"}  # git.process's size limits, shared with the work-tree reader
+
 
 def _modules() -> dict[str, Path]:
     found = {}
@@ -44,9 +67,8 @@ def _relative(path: Path) -> str:
     return path.relative_to(PACKAGE).as_posix()
 
 
-def _imports(name: str, path: Path, known: set[str]) -> set[str]:
-    """Every internal module `name` imports, at the top or inside functions (TYPE_CHECKING blocks excluded)."""
-    tree = ast.parse(path.read_text())
+def _runtime_nodes(tree: ast.Module) -> list[ast.AST]:
+    """Every node of a module but those inside `if TYPE_CHECKING:` blocks."""
     type_only = {
         id(node)
         for block in ast.walk(tree)
@@ -54,10 +76,13 @@ def _imports(name: str, path: Path, known: set[str]) -> set[str]:
         for stmt in block.body
         for node in ast.walk(stmt)
     }
+    return [node for node in ast.walk(tree) if id(node) not in type_only]
+
+
+def _imports(name: str, path: Path, known: set[str]) -> set[str]:
+    """Every internal module `name` imports, at the top or inside functions (TYPE_CHECKING blocks excluded)."""
     found = set()
-    for node in ast.walk(tree):
-        if id(node) in type_only:
-            continue
+    for node in _runtime_nodes(ast.parse(path.read_text())):
         if isinstance(node, ast.Import):
             found |= {alias.name for alias in node.names if alias.name in known}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -122,6 +147,38 @@ def test_no_import_cycle_between_rooms() -> None:
             _room(n) == importer and any(_room(m) == imported for m in _imports(n, p, known))
             for n, p in modules.items()
         ), (importer, imported)
+
+
+def test_no_room_imports_a_room_above_it() -> None:
+    """LAYERS, checked: each import goes down (or is an allowed cycle edge); every room has its layer."""
+    modules = _modules()
+    layer = {room: n for n, (rooms, _) in enumerate(LAYERS) for room in rooms}
+    assert sorted(layer) == sorted({room for rooms, _ in LAYERS for room in rooms}), "a room listed twice"
+    unplaced = sorted({_room(name) for name in modules} - set(layer))
+    assert not unplaced, f"place these rooms in LAYERS: {unplaced}"
+    upward = []
+    for name, path in modules.items():
+        for imported in _imports(name, path, set(modules)):
+            low, high = _room(name), _room(imported)
+            if low != high and layer[high] >= layer[low] and (low, high) not in ROOM_CYCLES_ALLOWED:
+                upward.append(f"{name} ({low}, layer {layer[low]}) imports {imported} ({high}, layer {layer[high]})")
+    assert not upward, upward
+
+
+def test_git_is_started_only_through_the_repository_adapter() -> None:
+    """Outside git/, no module imports git.process (the process starter), save its size bounds."""
+    offenders = []
+    for name, path in _modules().items():
+        if name.startswith("dvc_trail.git."):
+            continue
+        for node in _runtime_nodes(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                offenders += [f"{name}:{node.lineno}" for a in node.names if a.name == "dvc_trail.git.process"]
+            elif isinstance(node, ast.ImportFrom) and node.module == "dvc_trail.git":
+                offenders += [f"{name}:{node.lineno}" for a in node.names if a.name == "process"]
+            elif isinstance(node, ast.ImportFrom) and node.module == "dvc_trail.git.process":
+                offenders += [f"{name}:{node.lineno}: {a.name}" for a in node.names if a.name not in PROCESS_BOUNDS]
+    assert not offenders, offenders
 
 
 def test_only_git_and_the_dvc_adapter_start_processes() -> None:

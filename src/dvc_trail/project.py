@@ -25,6 +25,7 @@ from dvc_trail.registry.tags import Action
 
 if TYPE_CHECKING:
     from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
+    from dvc_trail.git.reader import GitWriter
     from dvc_trail.store.revisions import Unreadable
 
 
@@ -42,12 +43,12 @@ class Snapshot(NamedTuple):
 class Project:
     """Registry queries and writes on one repository. Reads never check out and never import DVC."""
 
-    def __init__(self, git: Git, details: bool = True, started: StartedTags | None = None) -> None:
+    def __init__(self, git: GitWriter, details: bool = True, started: StartedTags | None = None) -> None:
         """`details=False`: events carry no tagger or message (for ls and impact, which never show them).
 
         `started`: the tags of this repository, already being read (see `git.repository.start_tags`).
         """
-        self.git = git
+        self.git: GitWriter = git  # `git.repository.Git`, or in tests `git.fake.FakeGit`
         self.details = details
         self.tag_names: set[str] = set()
         self.started = started

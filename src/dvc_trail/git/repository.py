@@ -53,6 +53,7 @@ class NewTag(NamedTuple):
     message: str
 
 
+_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a full commit id (SHA-1 or SHA-256)
 _NETWORK_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # never hang on a password prompt
 
 
@@ -159,6 +160,18 @@ class Git:
             raise NotFound(f"unknown revision {rev!r}") from None
         return out.strip()
 
+    def resolve_commits(self, revs: list[str]) -> list[str]:
+        """The commit of each revision by one rev-parse; on any doubt (an error, a range, `^X`) one at a time."""
+        if len(revs) > 1:  # one at a time also gives the error naming the first unknown revision
+            try:
+                out = self.run("rev-parse", "--end-of-options", *(f"{s}^{{commit}}" for s in revs)).split()
+            except GitError:
+                out = []
+            out = out[1:] if out[:1] == ["--end-of-options"] else out  # git 2.39 echoes it, as any option
+            if len(out) == len(revs) and all(_OID.fullmatch(o) for o in out):
+                return out
+        return [self.resolve_commit(s) for s in revs]
+
     def commit_infos(self, shas: list[str]) -> dict[str, CommitInfo]:
         """Author, date and subject of many commits in one `git log --no-walk`."""
         if not shas:
@@ -243,6 +256,19 @@ class Git:
             return None
         ident = proc.stdout.decode().strip()
         return ident if raw else ident.rsplit(" ", 2)[0]
+
+    def tree_files(self, rev: str) -> list[str]:
+        """Every path in a commit's tree (files, links, submodules), in git's order, by one `git ls-tree`."""
+        return [p for p in self.run("ls-tree", "-r", "--name-only", "-z", "--end-of-options", rev).split("\0") if p]
+
+    def config(self, key: str) -> str | None:
+        """A value of git's config, None when unset."""
+        try:
+            return self.run("config", "--get", key).strip()
+        except GitError as err:
+            if err.returncode == 1:  # git's answer for a key that is not set
+                return None
+            raise
 
     def work_tree_files(self) -> list[str]:
         """Tracked and untracked-but-not-ignored files of the work tree."""

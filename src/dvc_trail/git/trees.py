@@ -10,7 +10,7 @@ from dvc_trail.errors import TrailError
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dvc_trail.git.repository import Git
+    from dvc_trail.git.reader import GitReader
 
 Tree = tuple[list[str], list[tuple[str, str]]]  # matching file names, subtrees (name, id)
 
@@ -29,7 +29,7 @@ class RawCommit(NamedTuple):
 
 
 def find_files(
-    git: Git, commits: list[str], wanted: Callable[[str], bool], limit: int = 100_000
+    git: GitReader, commits: list[str], wanted: Callable[[str], bool], limit: int = 100_000
 ) -> dict[str, list[str]]:
     """Paths of the files whose name `wanted` accepts in each commit's tree (a batched walk, no checkout).
 
@@ -61,7 +61,7 @@ def find_files(
     return result
 
 
-def commits(git: Git, shas: list[str]) -> dict[str, RawCommit]:
+def commits(git: GitReader, shas: list[str]) -> dict[str, RawCommit]:
     """Author, committer (with dates) and full message of many commits, from one `git cat-file --batch`."""
     result = {}
     for sha, found in git.read_objects(shas).items():
@@ -70,7 +70,7 @@ def commits(git: Git, shas: list[str]) -> dict[str, RawCommit]:
     return result
 
 
-def _read_trees(git: Git, specs: list[str], trees: dict[str, Tree], wanted: Callable[[str], bool]) -> dict:
+def _read_trees(git: GitReader, specs: list[str], trees: dict[str, Tree], wanted: Callable[[str], bool]) -> dict:
     """Read tree objects into `trees`; returns each spec's tree id (None when it is not a tree)."""
     ids: dict[str, str | None] = {}
     for spec, found in git.read_objects(specs).items():

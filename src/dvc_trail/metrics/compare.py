@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from dvc_trail.config import CONFIG_FILE, load_config, parse_config
-from dvc_trail.errors import GitError, NotFound, TrailError, UsageError
-from dvc_trail.git.repository import Git
+from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.metrics import diff
 from dvc_trail.metrics.diff import Documents
 from dvc_trail.project import Project
 from dvc_trail.registry.references import lookup, parse_ref
 from dvc_trail.shorthand import at
 from dvc_trail.store.revisions import WORKSPACE, Revision, RevisionData, RevisionReader, Unreadable
-
-_OID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")  # a full commit id (SHA-1 or SHA-256)
 
 
 @dataclass(frozen=True)
@@ -77,21 +73,8 @@ def revisions(project: Project, specs: list[str | None]) -> list[Revision]:
         known = [_without_git(project, spec) for spec in specs]
     except TrailError:
         return [revision(project, spec) for spec in specs]  # the error of the first bad spec, as one by one
-    commits = iter(_commits(project.git, [spec for spec, r in zip(specs, known, strict=True) if not r and spec]))
+    commits = iter(project.git.resolve_commits([spec for spec, r in zip(specs, known, strict=True) if not r and spec]))
     return [r or Revision(spec or "", next(commits)) for spec, r in zip(specs, known, strict=True)]
-
-
-def _commits(git: Git, specs: list[str]) -> list[str]:
-    """The commit of each git revision by one rev-parse; on any doubt (an error, a range, `^X`) one at a time."""
-    if len(specs) > 1:  # one at a time also gives the error naming the first unknown revision
-        try:
-            out = git.run("rev-parse", "--end-of-options", *(f"{s}^{{commit}}" for s in specs)).split()
-        except GitError:
-            out = []
-        out = out[1:] if out[:1] == ["--end-of-options"] else out  # git 2.39 echoes it, as any option
-        if len(out) == len(specs) and all(_OID.fullmatch(o) for o in out):
-            return out
-    return [git.resolve_commit(s) for s in specs]
 
 
 def _without_git(project: Project, spec: str | None) -> Revision | None:

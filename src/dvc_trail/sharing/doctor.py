@@ -33,15 +33,16 @@ def doctor(path: str | os.PathLike, remote: str | None = None, git_remote: str =
     """Every check of the set-up, in order; a failed one carries its fix."""
     checks: list[Check] = []
     try:
-        project = Project.open(os.fspath(path))
-        checks.append(Check("git", True, f"git {Git.version()}, repository {project.git.root}"))
+        repo = Git.discover(os.fspath(path))  # the adapter itself: identity and remotes are beyond a GitReader
+        project = Project(repo)
+        checks.append(Check("git", True, f"git {Git.version()}, repository {repo.root}"))
     except TrailError as err:
         return [Check("git", False, str(err), "install git and run trail inside a git repository (`git init`)")]
-    who = project.git.identity()
+    who = repo.identity()
     fix = "git config user.name NAME && git config user.email EMAIL"
     checks.append(Check("git identity", who is not None, who or "git does not know who you are", fix))
     try:
-        url = project.git.remote_url(git_remote)
+        url = repo.remote_url(git_remote)
         checks.append(Check("git remote", True, f"{git_remote} -> {url}"))
     except TrailError as err:
         checks.append(Check("git remote", False, str(err), f"git remote add {git_remote} URL (publish pushes there)"))

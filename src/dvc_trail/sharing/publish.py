@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from dvc_trail.dvc import adapter
 from dvc_trail.dvc.adapter import DataObject, MissingManifest
 from dvc_trail.errors import NotFound, TrailError
+from dvc_trail.git.repository import Git
 from dvc_trail.project import Project
 from dvc_trail.registry.state import Event, VersionState
 from dvc_trail.registry.tags import Action, parse_tag, tag_globs
@@ -56,7 +57,7 @@ def publish(
     With `create` (`register --push`, `assign --push`), the tag is written first, once the git remote is known
     to exist; `ref` may then be None for the version that tag registered.
     """
-    project.git.remote_url(git_remote)  # fail before writing a tag or a long upload, not after
+    _remote_git(project).remote_url(git_remote)  # fail before writing a tag or a long upload, not after
     tag = create(project) if create else None
     if ref is None:
         parsed = parse_tag(tag or "")
@@ -99,6 +100,11 @@ def upload(
     return label, len(report.objects), report.uploaded
 
 
+def _remote_git(project: Project) -> Git:
+    """The git adapter at the project's root: pushes and tag fetches talk to remotes, beyond what a GitReader does."""
+    return Git(project.git.root)
+
+
 def _names(objects: list[DataObject], limit: int = 5) -> str:
     shown = ", ".join(o.relpath for o in objects[:limit])
     return shown + (f" and {len(objects) - limit} more" if len(objects) > limit else "")
@@ -116,7 +122,7 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
     """One atomic push of the version's tags; a stage tag someone took meanwhile is renumbered once."""
     for attempt in range(2):
         events = _find(project, name, version).events
-        push = project.git.push_atomic(git_remote, [f"refs/tags/{e.tag}" for e in events])
+        push = _remote_git(project).push_atomic(git_remote, [f"refs/tags/{e.tag}" for e in events])
         if not push.rejected:
             result.pushed = [r.removeprefix("refs/tags/") for r in push.pushed]
             result.up_to_date = [r.removeprefix("refs/tags/") for r in push.up_to_date]
@@ -143,10 +149,11 @@ def _push_version_tags(project: Project, name: str, version: str, git_remote: st
 
 def _take_remote_tags(project: Project, name: str, taken: list[str], git_remote: str, result: PublishResult) -> None:
     """Drop our local tags that lost the race, fetch the artifact's tags from the remote, reload the registry."""
-    for tag, oid in project.git.tag_targets(taken).items():
-        project.git.delete_tag(tag, oid)
+    git = _remote_git(project)
+    for tag, oid in git.tag_targets(taken).items():
+        git.delete_tag(tag, oid)
     try:
-        project.git.fetch_tags(git_remote, tag_globs(name))
+        git.fetch_tags(git_remote, tag_globs(name))
     except TrailError as err:
         result.notes.append(f"some local tags of {name} differ from {git_remote}'s and were kept ({err})")
     project.refresh()

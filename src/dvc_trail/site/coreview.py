@@ -19,7 +19,7 @@ from dvc_trail.site.model import VersionView, event_dict
 def pipeline_count(project: Project) -> int:
     """How many dvc.yaml files HEAD holds (one git ls-tree)."""
     try:
-        names = project.git.run("ls-tree", "-r", "--name-only", "-z", "HEAD").split("\0")
+        names = project.git.tree_files("HEAD")
     except TrailError:
         return 0
     return sum(1 for n in names if n == "dvc.yaml" or n.endswith("/dvc.yaml"))

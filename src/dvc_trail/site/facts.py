@@ -15,18 +15,20 @@ import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dvc_trail.dvcfiles import documents
 from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
 from dvc_trail.dvcfiles.locks import FileHash, StageLock
 from dvc_trail.errors import TrailError
-from dvc_trail.git.repository import Git
 from dvc_trail.lineage import graph
 from dvc_trail.secrets import public_url
 from dvc_trail.shorthand import at
 from dvc_trail.site import lockscan
 from dvc_trail.store.dvc_cache import LocalCache
+
+if TYPE_CHECKING:
+    from dvc_trail.git.reader import GitReader
 
 CACHE_FORMAT = 3  # 3: import sources keep no userinfo, query or fragment in their URL
 
@@ -102,7 +104,7 @@ class CacheReader:
 
 
 def read_facts(
-    git: Git, keys: list[tuple[str, str]], reader: CacheReader | None = None
+    git: GitReader, keys: list[tuple[str, str]], reader: CacheReader | None = None
 ) -> tuple[dict[tuple[str, str], CommitFacts], list[str]]:
     """Facts for many (commit, dvc.yaml) pairs (cache first, the rest in two batches) and a warning per unreadable."""
     cache = reader.cache() if reader else _Cache(git.git_dir())
@@ -129,7 +131,7 @@ def read_facts(
     return result, list(dict.fromkeys(warnings))
 
 
-def _read(git: Git, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFacts]:
+def _read(git: GitReader, keys: list[tuple[str, str]], store: _Cache) -> list[CommitFacts]:
     cache = LocalCache(git.root)
     first = git.read_blobs([f"{c}:{p}" for c, d in keys for p in (d, documents.lock_beside(d))])
     parsed_yaml: dict[tuple[str, bytes], tuple[dict[str, ArtifactDecl], list[str], bool]] = {}

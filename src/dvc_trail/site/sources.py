@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import configparser
 import re
+from typing import TYPE_CHECKING
 
 from dvc_trail.errors import TrailError, UsageError
-from dvc_trail.git.repository import Git
 from dvc_trail.secrets import public_url
+
+if TYPE_CHECKING:
+    from dvc_trail.git.reader import GitReader
 
 _SCP = re.compile(r"^(?:[\w.-]+@)?([\w.-]+):(?!//)([\w./~-]+?)(?:\.git)?/?$")
 _URL = re.compile(r"^(?:https?|ssh|git)://(?:[^@/]*@)?([\w.-]+)(?::\d+)?/([\w./~-]+?)(?:\.git)?/?$")
@@ -36,11 +39,13 @@ def check_page_url(url: str | None, option: str) -> str | None:
     return url
 
 
-def origin_url(git: Git) -> str | None:
+def origin_url(git: GitReader) -> str | None:
     """The `origin` remote's URL without userinfo (an scp-like `git@` user kept), when others can clone it."""
     try:
-        url = git.run("config", "--get", "remote.origin.url").strip()
+        url = git.config("remote.origin.url")
     except TrailError:
+        return None
+    if url is None:
         return None
     if _URL.match(url):
         return public_url(url)
@@ -50,7 +55,7 @@ def origin_url(git: Git) -> str | None:
     return None
 
 
-def tracked_remote(git: Git) -> dict[str, str] | None:
+def tracked_remote(git: GitReader) -> dict[str, str] | None:
     """The default DVC remote's name and URL as committed in `.dvc/config` at HEAD (None when there is none)."""
     try:
         raw = git.read_blobs(["HEAD:.dvc/config"]).get("HEAD:.dvc/config")

@@ -13,7 +13,7 @@ from dvc_trail.git import trees
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from dvc_trail.git.repository import Git
+    from dvc_trail.git.reader import GitReader
 
 CACHE_FORMAT = 1
 MAX_ENTRIES = 200_000  # commits; past that the cache starts again
@@ -24,7 +24,7 @@ def is_dvc_file(name: str) -> bool:
     return name in ("dvc.yaml", "dvc.lock") or (name.endswith(".dvc") and name != ".dvc")
 
 
-def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
+def dvc_files(git: GitReader, commits: list[str]) -> dict[str, list[str]]:
     """The DVC files in each commit's tree: from the cache, the rest by one batched tree walk."""
     entries = _load(git, "dvcfiles")
     found = {c: entries[c] for c in commits if _valid(entries.get(c), is_dvc_file)}
@@ -36,7 +36,7 @@ def dvc_files(git: Git, commits: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def declared_metrics(git: Git, commits: list[str]) -> dict[str, dict[str, list[str]]]:
+def declared_metrics(git: GitReader, commits: list[str]) -> dict[str, dict[str, list[str]]]:
     """dvc.yaml -> the metrics files it declares, at each commit already seen (no YAML parse)."""
     entries: dict = _load(git, "declared")
     return {
@@ -47,7 +47,7 @@ def declared_metrics(git: Git, commits: list[str]) -> dict[str, dict[str, list[s
     }
 
 
-def remember_metrics(git: Git, declared: dict[str, dict[str, list[str]]]) -> None:
+def remember_metrics(git: GitReader, declared: dict[str, dict[str, list[str]]]) -> None:
     """Keep the metrics files declared at these commits (commits never change, so neither does the answer)."""
     entries: dict = _load(git, "declared")
     new = {c: paths for c, paths in declared.items() if entries.get(c) != paths}
@@ -55,7 +55,7 @@ def remember_metrics(git: Git, declared: dict[str, dict[str, list[str]]]) -> Non
         _save(git, "declared", entries, new)
 
 
-def _load(git: Git, name: str) -> dict:
+def _load(git: GitReader, name: str) -> dict:
     """A cache file's entries; a missing, unreadable or foreign file is empty (and rebuilt)."""
     try:
         data = json.loads((_git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json").read_text())
@@ -65,7 +65,7 @@ def _load(git: Git, name: str) -> dict:
     return data["entries"] if ok else {}
 
 
-def _save(git: Git, name: str, entries: dict, new: dict) -> None:
+def _save(git: GitReader, name: str, entries: dict, new: dict) -> None:
     """Write the entries plus the new ones atomically; a read-only repository goes without."""
     entries = {**({} if len(entries) > MAX_ENTRIES else entries), **new}
     path = _git_dir(git) / "trail" / f"{name}-v{CACHE_FORMAT}.json"
@@ -81,7 +81,7 @@ def _save(git: Git, name: str, entries: dict, new: dict) -> None:
         pass
 
 
-def _git_dir(git: Git) -> Path:
+def _git_dir(git: GitReader) -> Path:
     """The `.git` folder found by looking up from where trail runs (no git process); else git's answer."""
     folder = git.cwd.resolve()
     for candidate in (folder, *folder.parents):

@@ -15,7 +15,7 @@ from dvc_trail.errors import TrailError
 from dvc_trail.shorthand import at
 
 if TYPE_CHECKING:
-    from dvc_trail.git.repository import Git
+    from dvc_trail.git.reader import GitReader
 
 CACHE_FORMAT = 2  # 2: paths of stages with a `wdir` are relative to it
 
@@ -92,7 +92,7 @@ class LockCache:
 
 
 def lock_edges(
-    git: Git, keys: list[tuple[str, str]]
+    git: GitReader, keys: list[tuple[str, str]]
 ) -> tuple[dict[tuple[str, str], dict[str, StageLock] | None], list[str]]:
     """Deps/outs of dvc.lock at many commits: cache first, the rest in one batched git read (each text parsed once).
 

@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from dvc_trail.dvcfiles import documents
 from dvc_trail.errors import TrailError
-from dvc_trail.git.repository import Git
 from dvc_trail.shorthand import short
 from dvc_trail.store import commit_files, worktree
 from dvc_trail.store.dvc_cache import LocalCache
 from dvc_trail.store.worktree import Refused, read_workspace_file
 
 if TYPE_CHECKING:  # diff imports decimal: `trail get` reads no metric values
+    from dvc_trail.git.reader import GitReader
     from dvc_trail.metrics.diff import Documents
 
 WORKSPACE = "workspace"
@@ -151,7 +151,7 @@ class RevisionReader:
     outputs from the local DVC cache (through dvc.lock or `.dvc` hashes and `.dir` manifests), never via DVC.
     """
 
-    def __init__(self, git: Git) -> None:
+    def __init__(self, git: GitReader) -> None:
         self.git = git
         self.refused: dict[str, Refused] = {}  # work-tree files found but not read, by path
         self.total = 0  # bytes read from the work tree by one `read`
@@ -271,8 +271,8 @@ class RevisionReader:
             if r.commit is not None:
                 found[r] = in_commits[r.commit]
             else:
-                names = self.git.run("ls-files", "--cached", "--others", "--exclude-standard", "-z").split("\0")
-                found[r] = sorted(n for n in names if n and commit_files.is_dvc_file(posixpath.basename(n)))
+                names = self.git.work_tree_files()
+                found[r] = sorted(n for n in names if commit_files.is_dvc_file(posixpath.basename(n)))
         return found
 
     def _blobs(self, wanted: dict[Revision, list[str]]) -> dict[Revision, dict[str, bytes | None]]:
