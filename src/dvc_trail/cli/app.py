@@ -124,8 +124,8 @@ def main_options(
 _GLOBALS = {  # the global options again on every command, so they may follow the command word
     "global_directory": (DirectoryOpt, None),
     "global_repo": (RepoOpt, None),
-    "global_verbose": (Annotated[bool, typer.Option("--verbose", hidden=True)], False),
-    "global_quiet": (Annotated[bool, typer.Option("-q", "--quiet", hidden=True)], False),
+    "global_verbose": (Annotated[bool, typer.Option("--verbose", help="Show tracebacks.", hidden=True)], False),
+    "global_quiet": (Annotated[bool, typer.Option("-q", "--quiet", help="No progress bars.", hidden=True)], False),
 }
 
 
