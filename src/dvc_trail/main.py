@@ -14,12 +14,13 @@ if TYPE_CHECKING:
 def _local_args(args: list[str]) -> tuple[str, list[str]] | None:
     """The one local folder named by `-C`/`-r`/`--repo` (anywhere; default `.`) and the other arguments.
 
-    None for a URL, a missing folder or several repository options: Typer's path says what to do with them.
+    None for a URL, a missing folder, a bare repository or several repository options: Typer's path says what
+    to do with them.
     """
     from dvc_trail import argv
 
     line = argv.read(args)
-    if len(line.repos) > 1 or (line.repos and not os.path.isdir(line.repo)):
+    if len(line.repos) > 1 or not os.path.isdir(line.repo) or os.path.isfile(os.path.join(line.repo, "HEAD")):
         return None
     return line.repo, line.rest
 
@@ -32,8 +33,8 @@ def _start_tags(args: list[str]) -> StartedTags | None:
     from dvc_trail import argv
 
     line = argv.read(args)
-    if line.word not in _READ_ALL_TAGS_FIRST or argv.HELP & set(args) or not os.path.isdir(line.repo):
-        return None  # a URL or a missing folder: nothing to read ahead
+    if line.word not in _READ_ALL_TAGS_FIRST or argv.HELP & set(args) or _local_args(args) is None:
+        return None  # a URL, a missing folder, a bare repository: nothing to read ahead
     from pathlib import Path
 
     from dvc_trail.git.repository import start_tags

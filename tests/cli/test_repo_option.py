@@ -88,6 +88,7 @@ def test_a_url_reads_as_a_local_clone(registry: tuple[Path, str], args: list[str
     assert local[0] == 0, local[2]
     assert trail_in("--repo", url, *args) == local  # before the command word
     assert trail_in(*args, "-r", url) == local  # after it
+    assert trail_in(*args, "-r", url.removeprefix("file://")) == local  # the bare repository by path
     if "--json" in args:
         assert json.loads(local[1]) or args[0] == "history"
 
@@ -196,5 +197,15 @@ def test_fast_ls_reads_c_and_r_after_the_word_without_typer(registry: tuple[Path
         assert not imported & {"typer", "click", "rich", "dvc"}, args
         if "--json" in args:
             assert proc.stdout == expected.stdout
-    proc = subprocess.run([sys.executable, "-m", "dvc_trail", "ls", "--json", "-r", url], capture_output=True)
-    assert proc.returncode == 0 and json.loads(proc.stdout) == json.loads(expected.stdout)
+    bare = url.removeprefix("file://")
+    for args in (["ls", "--json", "-r", url], ["-r", bare, "ls", "--json"]):
+        proc = subprocess.run([sys.executable, "-m", "dvc_trail", *args], capture_output=True)
+        assert proc.returncode == 0 and json.loads(proc.stdout) == json.loads(expected.stdout), proc.stderr
+    metrics = _trail_process(repo, "metrics", "iris-model", "--json").stdout
+    for where in (url, bare):
+        proc = subprocess.run(
+            [sys.executable, "-m", "dvc_trail", "metrics", "iris-model", "--json", "-r", where],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0 and proc.stdout == metrics, proc.stderr

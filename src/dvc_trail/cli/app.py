@@ -8,6 +8,7 @@ import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -188,11 +189,18 @@ def project(ctx: typer.Context, details: bool = True, history: bool = False) -> 
 
     The copy lives in a temp folder removed when the command ends; `history`: with the commits behind the tags.
     """
-    if settings(ctx).url:
+    given = settings(ctx)
+    if given.url:
         from dvc_trail.sharing import fetch
 
-        return ctx.with_resource(fetch.open_registry(settings(ctx).repo, details, history))
-    return settings(ctx).project(details)
+        return ctx.with_resource(fetch.open_registry(given.repo, details, history))
+    folder = Path(given.repo)
+    if (folder / "HEAD").is_file() and (folder / "objects").is_dir() and ctx.info_name in URL_READS:
+        from dvc_trail.git.repository import Git  # a bare repository (a server's): read as a URL's copy is
+        from dvc_trail.project import Project
+
+        return Project(Git(folder.resolve()), details, config_rev="HEAD")
+    return given.project(details)
 
 
 def created(tag: str, what: str) -> None:
