@@ -137,26 +137,39 @@ def command(name: str | None = None) -> Callable[[F], F]:
     """Register a Typer command (its first parameter is `ctx: typer.Context`) run inside the error edge."""
 
     def register(fn: F) -> F:
-        @functools.wraps(fn)
-        def run(ctx: typer.Context, *args: Any, **kwargs: Any) -> Any:
-            after = [kwargs.pop(key) for key in _GLOBALS]
-            ctx.obj = settings(ctx).given(*after)
-            with ErrorEdge(settings(ctx).verbose, passthrough=(typer.Exit, typer.Abort)):
-                settings(ctx).check(ctx.info_name or "")
-                if kwargs.get("fetch") and settings(ctx).url:
-                    raise UsageError("--fetch downloads into a clone's DVC cache: give a local repository, not a URL")
-                return fn(ctx, *args, **kwargs)
+        app.command(name)(_Command(fn))
+        return fn
 
-        own = inspect.signature(fn, eval_str=True)
+    return register
+
+
+class _Command:
+    """A command function behind the error edge, with the global options added to its parameters.
+
+    Its signature is built only when Typer builds this command's parser (one command per run: see `app_for`).
+    """
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+
+    @functools.cached_property
+    def __signature__(self) -> inspect.Signature:
+        own = inspect.signature(self.fn, eval_str=True)
         extra = [
             inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=kind)
             for key, (kind, default) in _GLOBALS.items()
         ]
-        run.__signature__ = own.replace(parameters=[*own.parameters.values(), *extra])  # type: ignore[attr-defined]
-        app.command(name)(run)
-        return fn
+        return own.replace(parameters=[*own.parameters.values(), *extra])
 
-    return register
+    def __call__(self, ctx: typer.Context, *args: Any, **kwargs: Any) -> Any:
+        after = [kwargs.pop(key) for key in _GLOBALS]
+        ctx.obj = settings(ctx).given(*after)
+        with ErrorEdge(settings(ctx).verbose, passthrough=(typer.Exit, typer.Abort)):
+            settings(ctx).check(ctx.info_name or "")
+            if kwargs.get("fetch") and settings(ctx).url:
+                raise UsageError("--fetch downloads into a clone's DVC cache: give a local repository, not a URL")
+            return self.fn(ctx, *args, **kwargs)
 
 
 def app_for(args: list[str]) -> typer.Typer:
