@@ -166,6 +166,8 @@ def test_bad_repository_options(registry: tuple[Path, str], tmp_path: Path) -> N
     for args in (["register", "iris-model"], ["ls"]):  # a refusal and a failed read: the token never shows
         code, out, err = trail_in(*args, "-r", f"https://alice:{token}@127.0.0.1:9/org/models.git")
         assert code in (1, 2) and token not in out + err and "***" in err, err
+    code, _, err = trail_in("get", "iris-model", "--registry", str(tmp_path), "-r", str(repo))
+    assert code == 2 and "give no -r/--repo or --remote" in err
     code, _, err = trail_in("history", "-r", "file:///nonexistent/registry.git")
     assert code == 1 and err.startswith("trail: error: cannot read repository"), err
 

@@ -75,8 +75,8 @@ def get(
     from dvc_trail.sharing import fetch
 
     given = settings(ctx)
-    if registry is not None and (given.url or remote is not None):
-        raise UsageError("--registry reads the remote the site records: give no --repo URL or --remote with it")
+    if registry is not None and (any(o == "--repo" for o, _ in given.named) or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no -r/--repo or --remote with it")
     if timeout is not None and registry is None:
         raise UsageError("--timeout bounds the reads from a registry site: give it with --registry")
     source = given.repo  # a folder (`-C`, `-r`) or a URL (`-r`): open_source tells them apart
