@@ -87,8 +87,11 @@ class Settings:
 
     def given(self, directory: str | None, repo: str | None, verbose: bool, quiet: bool) -> Settings:
         """These settings with the options given after the command word added."""
-        named = self.named + tuple((option, value) for option, value in (("-C", directory), ("--repo", repo)) if value)
-        return replace(self, named=named, verbose=self.verbose or verbose, quiet=self.quiet or quiet)
+        named = list(self.named)
+        for option, value in (("-C", directory), ("--repo", repo)):
+            if value is not None:
+                named.append((option, value))
+        return replace(self, named=tuple(named), verbose=self.verbose or verbose, quiet=self.quiet or quiet)
 
     def check(self, command: str) -> None:
         """Refuse two repositories, a `-C` that is no folder, and a URL for a command that needs a local one."""
