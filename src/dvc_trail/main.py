@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from typing import TYPE_CHECKING
 
@@ -10,13 +11,18 @@ if TYPE_CHECKING:
     from dvc_trail.git.repository import StartedTags
 
 
-def _repo_option(args: list[str]) -> tuple[str, list[str]]:
-    """The `-C DIR` (or `--repo`) given first, and the arguments after it."""
-    if args[:1] in (["-C"], ["--repo"]) and len(args) > 1:
-        return args[1], args[2:]
-    if args and args[0].startswith("--repo="):
-        return args[0].split("=", 1)[1], args[1:]
-    return ".", args
+def _local_args(args: list[str]) -> tuple[str, list[str]] | None:
+    """The one local folder named by `-C`/`-r`/`--repo` (anywhere; default `.`) and the other arguments.
+
+    None for a URL, a missing folder, a bare repository or several repository options: Typer's path says what
+    to do with them.
+    """
+    from dvc_trail import argv
+
+    line = argv.read(args)
+    if len(line.repos) > 1 or not os.path.isdir(line.repo) or os.path.isfile(os.path.join(line.repo, "HEAD")):
+        return None
+    return line.repo, line.rest
 
 
 _READ_ALL_TAGS_FIRST = {"show": True, "history": True, "lineage": True, "card": True, "impact": False, "site": True}
@@ -26,27 +32,31 @@ def _start_tags(args: list[str]) -> StartedTags | None:
     """For a command that first reads every tag, start git's for-each-ref now: it runs while Typer imports."""
     from dvc_trail import argv
 
-    repo, word = argv.command_of(args)
-    if word not in _READ_ALL_TAGS_FIRST or "--help" in args:
-        return None
+    line = argv.read(args)
+    if line.word not in _READ_ALL_TAGS_FIRST or argv.HELP & set(args) or _local_args(args) is None:
+        return None  # a URL, a missing folder, a bare repository: nothing to read ahead
     from pathlib import Path
 
     from dvc_trail.git.repository import start_tags
 
-    return start_tags(Path(repo), _READ_ALL_TAGS_FIRST[word])
+    return start_tags(Path(line.repo), _READ_ALL_TAGS_FIRST[line.word])
 
 
 def _fast_metrics(args: list[str]) -> tuple[str, str] | None:
-    """Recognise exactly `[-C DIR] metrics NAME --json` (scripts charting a model's life); else None."""
-    repo, args = _repo_option(args)
+    """Recognise exactly `metrics NAME --json` and a local `-C`/`-r DIR` (scripts charting a model's life)."""
+    if (local := _local_args(args)) is None:
+        return None
+    repo, args = local
     if len(args) == 3 and args[0] == "metrics" and args[2] == "--json" and not args[1].startswith("-"):
         return repo, args[1]
     return None
 
 
 def _fast_ls(args: list[str]) -> tuple[str, bool, bool] | None:
-    """Recognise exactly `[-C DIR] ls [--json] [--all|-a]`; anything else (help, typos) is Typer's job."""
-    repo, args = _repo_option(args)
+    """Recognise exactly `ls [--json] [--all|-a]` and a local `-C`/`-r DIR`; all else (help, typos) is Typer's."""
+    if (local := _local_args(args)) is None:
+        return None
+    repo, args = local
     if args[:1] != ["ls"] or len(set(args[1:])) != len(args[1:]):
         return None
     flags = set(args[1:])

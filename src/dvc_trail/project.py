@@ -43,15 +43,19 @@ class Snapshot(NamedTuple):
 class Project:
     """Registry queries and writes on one repository. Reads never check out and never import DVC."""
 
-    def __init__(self, git: GitWriter, details: bool = True, started: StartedTags | None = None) -> None:
+    def __init__(
+        self, git: GitWriter, details: bool = True, started: StartedTags | None = None, config_rev: str | None = None
+    ) -> None:
         """`details=False`: events carry no tagger or message (for ls and impact, which never show them).
 
         `started`: the tags of this repository, already being read (see `git.repository.start_tags`).
+        `config_rev`: read `.gto` at this revision, not in the work tree (a copy of a remote registry has none).
         """
         self.git: GitWriter = git  # `git.repository.Git`, or in tests `git.fake.FakeGit`
         self.details = details
         self.tag_names: set[str] = set()
         self.started = started
+        self.config_rev = config_rev
 
     @classmethod
     def open(cls, path: Path | str = ".", details: bool = True, started: StartedTags | None = None) -> Project:
@@ -97,12 +101,18 @@ class Project:
 
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
+        if self.config_rev is not None:
+            raw = self.git.read_blobs([f"{self.config_rev}:.gto"])[f"{self.config_rev}:.gto"]
+            return self._stages(raw)
         folder = self.git.cwd.resolve()
         while not (folder / ".git").exists() and folder.parent != folder:
             folder = folder.parent  # the top of the work tree, found without starting git
         from dvc_trail.store.worktree import read_workspace_file  # here: `trail ls` without a .gto reads nothing more
 
-        raw = read_workspace_file(folder, ".gto")
+        return self._stages(read_workspace_file(folder, ".gto"))
+
+    @staticmethod
+    def _stages(raw: bytes | None) -> list[str] | None:
         if raw is None:
             return None
         from dvc_trail.dvcfiles.documents import load_yaml

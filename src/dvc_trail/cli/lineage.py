@@ -28,7 +28,7 @@ def lineage(
     """What produced a version: every upstream stage with its command, params, inputs and outputs."""
     from dvc_trail.lineage import provenance
 
-    registry = project(ctx)
+    registry = project(ctx, history=True)  # a URL's copy: with the commits that "last changed in" reads
     if vs:
         changes = provenance.compare_lineage(registry, ref, vs)
         terminal.print_json(changes.to_dict()) if json else terminal.lineage_changes(changes)
@@ -83,7 +83,7 @@ def card(
     from dvc_trail.lineage import provenance
     from dvc_trail.render import markdown
 
-    registry = project(ctx)
+    registry = project(ctx, history=True)
     info, unread = registry.version_info(ref, fetch=fetch)
     terminal.unreadable([u.message for u in unread])
     text = markdown.card(info, provenance.lineage_of(registry, ref))

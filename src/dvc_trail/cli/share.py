@@ -53,7 +53,6 @@ def publish(ctx: typer.Context, ref: RefArg, remote: RemoteOpt = None, git_remot
 def get(
     ctx: typer.Context,
     ref: RefArg,
-    repo: Annotated[str | None, typer.Option("--repo", help="Repository path or git URL (default: this one).")] = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="Where to write it (default: its name).")] = None,
     force: Annotated[bool, typer.Option("--force", "-f", help="Replace an existing file or folder.")] = False,
     remote: RemoteOpt = None,
@@ -69,14 +68,18 @@ def get(
         ),
     ] = None,
 ) -> None:
-    """Download a version's data from its repository's DVC remote, every hash checked."""
+    """Download a version's data from its repository's DVC remote, every hash checked.
+
+    The repository is `-r/--repo PATH|URL` (default: this one); a URL is read without a clone.
+    """
     from dvc_trail.sharing import fetch
 
-    if registry is not None and (repo is not None or remote is not None):
-        raise UsageError("--registry reads the remote the site records: give no --repo or --remote with it")
+    given = settings(ctx)
+    if registry is not None and (any(o == "--repo" for o, _ in given.named) or remote is not None):
+        raise UsageError("--registry reads the remote the site records: give no -r/--repo or --remote with it")
     if timeout is not None and registry is None:
         raise UsageError("--timeout bounds the reads from a registry site: give it with --registry")
-    source = repo if repo is not None else str(settings(ctx).repo)
+    source = given.repo  # a folder (`-C`, `-r`) or a URL (`-r`): open_source tells them apart
     with progress_bar(ctx, "download") as bar:
         if registry is not None:
             from dvc_trail.site import client

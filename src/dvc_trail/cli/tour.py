@@ -29,4 +29,4 @@ def demo(
     """A guided tour in a throwaway copy of the example project; never touches this clone's tags."""
     from dvc_trail.demo import run_demo
 
-    run_demo(settings(ctx).repo, workspace, run_in_process)
+    run_demo(Path(settings(ctx).repo), workspace, run_in_process)

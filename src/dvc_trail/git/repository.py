@@ -338,11 +338,21 @@ class Git:
         return "bare" if proc.stdout.decode().strip() == "true" else "worktree"
 
     @classmethod
-    def fetch_registry_copy(cls, url: str, dest: Path, patterns: list[str], protocols: tuple[str, ...]) -> Git:
+    def fetch_registry_copy(
+        cls,
+        url: str,
+        dest: Path,
+        patterns: list[str],
+        protocols: tuple[str, ...],
+        history: bool = False,
+        head: str | None = None,
+    ) -> Git:
         """A bare, blob-less, depth-1 copy of a remote's registry tags; git fetches file contents on first read.
 
         This reads a registry of any size without cloning its history: only the tag objects, the tagged
         commits and their trees travel, and later the few blobs (dvc.yaml, dvc.lock, .dvc/config) we read.
+        `history`: every commit and tree behind the tags too (still no blobs), for `git log` over paths.
+        `head`: also keep the remote's HEAD commit under this ref (for its `.gto`), when the remote has one.
         """
         if url.startswith("-"):
             raise TrailError(f"invalid repository URL {url!r}")
@@ -360,8 +370,12 @@ class Git:
         ):
             git.run("config", key, value)
         refspecs = [f"+{p}:{p}" for p in patterns]
-        args = ["fetch", "--quiet", "--no-tags", "--depth=1", "--filter=blob:none", "origin", *refspecs]
-        proc = process.spawn(args, dest, env={**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)})
+        depth = [] if history else ["--depth=1"]
+        args = ["fetch", "--quiet", "--no-tags", *depth, "--filter=blob:none", "origin", *refspecs]
+        env = {**_NETWORK_ENV, "GIT_ALLOW_PROTOCOL": ":".join(protocols)}
+        proc = process.spawn([*args, f"+HEAD:{head}"] if head else args, dest, env=env)
+        if head and proc.returncode != 0 and b"remote ref HEAD" in proc.stderr:  # no default branch: tags only
+            proc = process.spawn(args, dest, env=env)
         if proc.returncode != 0 and proc.stderr.strip():  # a silent exit 1: no ref matched, nothing to fetch
             raise TrailError(f"cannot read repository {url}: {process.first_error(proc.stderr)}")
         return git

@@ -79,6 +79,31 @@ def check_repo_url(url: str) -> str:
     return url
 
 
+def looks_like_url(location: str) -> bool:
+    """Whether `--repo LOCATION` names a remote repository: no such local path, and a URL or `host:path` form."""
+    if os.path.exists(location):
+        return False
+    return bool(_SCHEME.match(location) or "::" in location.split("/", 1)[0] or _SCP_LIKE.match(location))
+
+
+HEAD_REF = "refs/trail/head"  # the remote's default branch in a registry copy (where its `.gto` is read)
+
+
+@contextlib.contextmanager
+def open_registry(url: str, details: bool = True, history: bool = False) -> Iterator[Project]:
+    """The whole registry of a repository URL, read from a blob-less copy in a temp folder removed afterwards.
+
+    The same checks as `get --repo URL`: safe transports only (also for the blobs read later); `history`:
+    the commits behind the tags too (lineage's "last changed in"), else only the tagged commits.
+    """
+    check_repo_url(url)
+    with tempfile.TemporaryDirectory(prefix="trail-registry-") as tmp:
+        copy = Git.fetch_registry_copy(
+            url, Path(tmp) / "registry.git", ["refs/tags/*"], ALLOWED_SCHEMES, history=history, head=HEAD_REF
+        )
+        yield Project(copy, details, config_rev=HEAD_REF)
+
+
 @contextlib.contextmanager
 def open_source(repo: str | os.PathLike | None, name: str) -> Iterator[SourceRepo]:
     """A repository by path (work tree or bare) or URL (fetched blob-less, depth 1, one artifact's tags)."""
