@@ -21,6 +21,7 @@ from dvc_trail.cli.app import (
     project,
 )
 from dvc_trail.errors import TrailError, UsageError
+from dvc_trail.registry import gto_json
 from dvc_trail.render import terminal
 from dvc_trail.render.escapes import for_line
 
@@ -179,8 +180,7 @@ def check_ref(
     if event is None:
         raise TrailError(f"{tag} is not a registry tag in this repository")
     if json:
-        terminal.print_json(event.to_dict())
+        terminal.print_json(gto_json.check_ref_event(event))
     else:
-        print(
-            for_line(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
-        )
+        kind = gto_json.EVENT_NAME[event.action]
+        print(for_line(f"{kind}: {event.artifact} {event.version or ''} {event.stage or ''}".strip()))
