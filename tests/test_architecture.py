@@ -273,3 +273,29 @@ def test_every_test_named_in_the_reliability_and_security_docs_exists() -> None:
                 elif name and not re.search(rf"^def {name}\(", (root / current).read_text(), re.M):
                     missing.append(f"{doc}: {current}::{name}")
     assert not missing, missing
+
+
+def test_every_command_is_named_explicitly() -> None:
+    """Each `@command("NAME")` names its command: a function's name (or an alias of it) never decides one."""
+    unnamed = []
+    for name, path in _modules().items():
+        if not name.startswith("dvc_trail.cli."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            for deco in getattr(node, "decorator_list", []):
+                call = deco if isinstance(deco, ast.Call) else None
+                target = ast.unparse(call.func if call else deco)
+                if target not in ("command", "app.command"):
+                    continue
+                args = [
+                    *(call.args if call else []),
+                    *(k.value for k in (call.keywords if call else []) if k.arg == "name"),
+                ]
+                if not (
+                    args and isinstance(args[0], ast.Constant) and isinstance(args[0].value, str) and args[0].value
+                ):
+                    unnamed.append(f"{name}:{deco.lineno}: @{ast.unparse(deco)}")
+    assert not unnamed, unnamed
+    from dvc_trail.cli import app
+
+    assert all(c.name for c in app.registered_commands), [c.callback for c in app.registered_commands if not c.name]

@@ -8,19 +8,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from dvc_trail.errors import NotFound, TrailError, UsageError
 from dvc_trail.git.repository import Git, NewTag, StartedTags
-from dvc_trail.registry import tags, versions
+from dvc_trail.registry import gto_json, tags, versions
 from dvc_trail.registry.references import lookup, parse_ref, require_version_ref
-from dvc_trail.registry.state import (
-    EVENT_NAME,
-    PRIORITY,
-    ArtifactState,
-    Event,
-    RegistryState,
-    VersionState,
-    build_state,
-    iso_dates,
-    listing,
-)
+from dvc_trail.registry.state import ArtifactState, Event, RegistryState, VersionState, build_state
 from dvc_trail.registry.tags import Action
 
 if TYPE_CHECKING:
@@ -88,16 +78,15 @@ class Project:
 
     def ls(self, include_deprecated: bool = False) -> dict[str, dict]:
         """The registry as `gto show --json` prints it."""
-        return listing(self.state, self.allowed_stages(), include_deprecated)
+        return gto_json.listing(self.state, self.allowed_stages(), include_deprecated)
 
     def versions(self, name: str, include_inactive: bool = False) -> list[dict[str, Any]]:
         """Every version of one artifact as `gto show NAME --json` prints it (`--deprecated`: inactive too)."""
         from dvc_trail.git import trees
-        from dvc_trail.registry.versions import version_list
 
         artifact = self.artifact_state(name)
         found = trees.commits(self.git, [v.commit for v in artifact.versions])
-        return version_list(artifact, found, include_inactive)
+        return gto_json.version_list(artifact, found, include_inactive)
 
     def allowed_stages(self) -> list[str] | None:
         """The `stages:` list of the work tree's `.gto` config (gto's own file), or None when it sets none."""
@@ -133,23 +122,9 @@ class Project:
         if name is not None:
             self.state.artifact(tags.validate_name(name))
         events = [e for a in self.state.artifacts.values() if name in (None, a.name) for e in a.events]
-        events.sort(key=lambda e: (e.timestamp, PRIORITY[e.action], e.seq), reverse=not ascending)  # = created_at
-        return [
-            {
-                "timestamp": date,
-                "artifact": e.artifact,
-                "event": EVENT_NAME[e.action],
-                "priority": PRIORITY[e.action],
-                "version": e.version,
-                "stage": e.stage,
-                "commit": e.commit,
-                "author": e.author,
-                "author_email": e.author_email,
-                "message": e.message,
-                "ref": e.tag,
-            }
-            for e, date in zip(events, iso_dates(events), strict=True)
-        ]
+        priority = gto_json.PRIORITY
+        events.sort(key=lambda e: (e.timestamp, priority[e.action], e.seq), reverse=not ascending)  # = created_at
+        return gto_json.history(events)
 
     def check_ref(self, ref: str) -> Event | None:
         """The registry event a pushed tag created, or None for a tag outside the registry."""

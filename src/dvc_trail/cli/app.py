@@ -136,8 +136,13 @@ _GLOBALS = {  # the global options again on every command, so they may follow th
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def command(name: str | None = None) -> Callable[[F], F]:
-    """Register a Typer command (its first parameter is `ctx: typer.Context`) run inside the error edge."""
+def command(name: str) -> Callable[[F], F]:
+    """Register a Typer command named NAME (its first parameter is `ctx: typer.Context`) behind the error edge.
+
+    The name is explicit: renaming a function never renames a command (tests/test_architecture.py checks it).
+    """
+    if not name:
+        raise ValueError("a command needs an explicit name")
 
     def register(fn: F) -> F:
         app.command(name)(_Command(fn))
@@ -182,17 +187,12 @@ def app_for(args: list[str]) -> typer.Typer:
     so help and usage errors stay Typer's own.
     """
     name = argv.command_of(args)[1]
-    chosen = [c for c in app.registered_commands if _command_name(c) == name]
+    chosen = [c for c in app.registered_commands if c.name == name]
     if not chosen:
         return app
     single = copy.copy(app)
     single.registered_commands = chosen
     return single
-
-
-def _command_name(info: Any) -> str:
-    """The name a command is invoked by: its explicit name, else its function's name (as Typer derives it)."""
-    return info.name or info.callback.__name__.lower().replace("_", "-")
 
 
 def settings(ctx: typer.Context) -> Settings:

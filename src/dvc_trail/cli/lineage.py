@@ -14,7 +14,7 @@ from dvc_trail.shorthand import short
 from dvc_trail.store.worktree import write_output
 
 
-@command()
+@command("lineage")
 def lineage(
     ctx: typer.Context,
     ref: Annotated[
@@ -44,7 +44,7 @@ def lineage(
         terminal.lineage_text(info)
 
 
-@command()
+@command("impact")
 def impact(
     ctx: typer.Context,
     path: Annotated[str, typer.Argument(help="A data or code path, as dvc.lock records it.")],
@@ -72,7 +72,7 @@ def impact(
         terminal.simple_table(["name", "version", "commit", "stages"], rows)
 
 
-@command()
+@command("card")
 def card(
     ctx: typer.Context,
     ref: RefArg,

@@ -21,7 +21,7 @@ RevArg = Annotated[
 ]
 
 
-@command()
+@command("diff")
 def diff(
     ctx: typer.Context,
     a: RevArg = None,
@@ -61,7 +61,7 @@ def _fail_gates(result: Comparison) -> None:
         raise TrailError("gate failed: " + "; ".join(r.message for r in failed))
 
 
-@command()
+@command("report")
 def report(
     ctx: typer.Context,
     base: Annotated[str, typer.Option("--base", help="Base revision (the PR's target).")] = "HEAD",
@@ -87,7 +87,7 @@ def report(
     _fail_gates(result.comparison)
 
 
-@command()
+@command("metrics")
 def metrics(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Artifact name.")],

@@ -21,6 +21,7 @@ from dvc_trail.cli.app import (
     project,
 )
 from dvc_trail.errors import TrailError, UsageError
+from dvc_trail.registry import gto_json
 from dvc_trail.render import terminal
 from dvc_trail.render.escapes import for_line
 
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
     from dvc_trail.project import Project
 
 
-@command()
+@command("register")
 def register(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Artifact name from the `artifacts:` section of dvc.yaml.")],
@@ -59,7 +60,7 @@ def register(
     created(tag, f"registered {tag.replace('=', ':')}")
 
 
-@command()
+@command("assign")
 def assign(
     ctx: typer.Context,
     ref: VersionRefArg,
@@ -92,21 +93,21 @@ def assign(
     created(tag, f"{ref} is now in stage {stage!r}")
 
 
-@command()
+@command("unassign")
 def unassign(ctx: typer.Context, ref: VersionRefArg, stage: StageArg, message: MessageOpt = None) -> None:
     """Take a stage away from a version."""
     tag = project(ctx).unassign(ref, stage, message=message)
     created(tag, f"{ref} is no longer in stage {stage!r}")
 
 
-@command()
+@command("deregister")
 def deregister(ctx: typer.Context, ref: VersionRefArg, message: MessageOpt = None) -> None:
     """Withdraw a version: it stays in history but no longer counts as latest or in any stage."""
     tag = project(ctx).deregister(ref, message=message)
     created(tag, f"deregistered {ref}")
 
 
-@command()
+@command("deprecate")
 def deprecate(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Artifact name.")],
@@ -148,7 +149,7 @@ def ls(
     terminal.print_json(registry) if json else terminal.registry_table(registry)
 
 
-@command()
+@command("show")
 def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt = False) -> None:
     """Show a version: commit, author, stages, path, hash, metadata, metrics and params."""
     info, unread = project(ctx).version_info(ref, fetch=fetch)
@@ -156,7 +157,7 @@ def show(ctx: typer.Context, ref: RefArg, json: JsonOpt = False, fetch: FetchOpt
     terminal.print_json(info) if json else terminal.version_details(info)
 
 
-@command()
+@command("history")
 def history(
     ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Artifact name (default: all).")] = None,
@@ -179,8 +180,7 @@ def check_ref(
     if event is None:
         raise TrailError(f"{tag} is not a registry tag in this repository")
     if json:
-        terminal.print_json(event.to_dict())
+        terminal.print_json(gto_json.check_ref_event(event))
     else:
-        print(
-            for_line(f"{event.to_dict()['event']}: {event.artifact} {event.version or ''} {event.stage or ''}".strip())
-        )
+        kind = gto_json.EVENT_NAME[event.action]
+        print(for_line(f"{kind}: {event.artifact} {event.version or ''} {event.stage or ''}".strip()))

@@ -43,13 +43,13 @@ def publish_version(
         return publish.publish(registry, ref, remote, git_remote, create=create, progress=bar)
 
 
-@command()
+@command("publish")
 def publish(ctx: typer.Context, ref: RefArg, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin") -> None:
     """Upload a version's data to the DVC remote, check it is all there, then push its tags (atomically)."""
     terminal.publish_report(publish_version(ctx, project(ctx), ref, remote, git_remote))
 
 
-@command()
+@command("get")
 def get(
     ctx: typer.Context,
     ref: RefArg,
@@ -91,7 +91,7 @@ def get(
     print(for_line(f"Downloaded {r.name}@{r.version} ({r.path}, {result.files} file(s), md5 {r.md5}) to {result.out}"))
 
 
-@command()
+@command("verify")
 def verify(
     ctx: typer.Context,
     ref: Annotated[str | None, typer.Argument(help="NAME, NAME@vX.Y.Z or NAME#STAGE.", show_default=False)] = None,
@@ -110,7 +110,7 @@ def verify(
         raise typer.Exit(1)
 
 
-@command()
+@command("doctor")
 def doctor(
     ctx: typer.Context, remote: RemoteOpt = None, git_remote: GitRemoteOpt = "origin", json: JsonOpt = False
 ) -> None:

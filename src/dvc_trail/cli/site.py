@@ -12,7 +12,7 @@ from dvc_trail.cli.app import command, project
 from dvc_trail.errors import mask_secrets
 
 
-@command()
+@command("site")
 def site(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="Folder to write the site into.")] = Path("site"),

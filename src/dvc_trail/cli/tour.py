@@ -19,7 +19,7 @@ def run_in_process(args: list[str]) -> int:
     return code if isinstance(code, int) else 0
 
 
-@command()
+@command("demo")
 def demo(
     ctx: typer.Context,
     workspace: Annotated[

@@ -8,23 +8,15 @@ latest assignment is newest; an artifact is hidden once its newest event is a de
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, NamedTuple
 
 from dvc_trail.errors import NotFound
+from dvc_trail.registry.dates import tz
+from dvc_trail.registry.gto_json import listing  # noqa: F401  (its old home: tests/test_registry.py imports it here)
 from dvc_trail.registry.tags import Action, ParsedTag, parse_tag, semver_key
 
 if TYPE_CHECKING:
-    from datetime import datetime, timezone
-
-PRIORITY = {Action.DEPRECATE: 2, Action.REGISTER: 3, Action.DEREGISTER: 4, Action.ASSIGN: 5, Action.UNASSIGN: 6}
-EVENT_NAME = {
-    Action.DEPRECATE: "deprecation",
-    Action.REGISTER: "registration",
-    Action.DEREGISTER: "deregistration",
-    Action.ASSIGN: "assignment",
-    Action.UNASSIGN: "unassignment",
-}
+    from datetime import datetime
 
 
 class TagRecord(NamedTuple):
@@ -61,30 +53,12 @@ class Event(NamedTuple):
         """The tag date in the tagger's time zone (made on demand: most queries only compare timestamps)."""
         from datetime import datetime  # not at the top: `trail ls` prints no dates
 
-        return datetime.fromtimestamp(self.timestamp, _tz(self.tz_offset))
+        return datetime.fromtimestamp(self.timestamp, tz(self.tz_offset))
 
     @property
     def order(self) -> tuple[int, int]:
         """The replay order: tag date, then position in the replay."""
         return (self.timestamp, self.seq)
-
-    def to_dict(self) -> dict:
-        """The event as `gto check-ref --json` prints it."""
-        data: dict = {
-            "artifact": self.artifact,
-            "created_at": self.created_at.isoformat(),
-            "author": self.author,
-            "author_email": self.author_email,
-            "message": self.message,
-            "commit_hexsha": self.commit,
-            "tag": self.tag,
-        }
-        if self.version is not None:
-            data["version"] = self.version
-        if self.stage is not None:
-            data["stage"] = self.stage
-        data["event"] = EVENT_NAME[self.action]
-        return data
 
 
 def _latest(events: list[Event]) -> Event:
@@ -229,27 +203,6 @@ class RegistryState:
         return self.counters.get(name, 0) + 1
 
 
-_TZ: dict[str, timezone] = {}
-
-
-def _tz(offset: str) -> timezone:
-    """A git `+HHMM` offset as a timezone (cached: a registry has few distinct offsets)."""
-    if offset not in _TZ:
-        from datetime import UTC, timedelta, timezone
-
-        match = re.fullmatch(r"([+-])(\d\d)(\d\d)", offset)
-        minutes = int(match[2]) * 60 + int(match[3]) if match else 0
-        _TZ[offset] = timezone(timedelta(minutes=-minutes if match and match[1] == "-" else minutes)) if match else UTC
-    return _TZ[offset]
-
-
-def iso_dates(events: list[Event]) -> list[str]:
-    """Each event's `created_at.isoformat()`, made in one pass (a registry's history has thousands)."""
-    from datetime import datetime  # here: `trail ls` prints no dates
-
-    return [datetime.fromtimestamp(e.timestamp, _TZ.get(e.tz_offset) or _tz(e.tz_offset)).isoformat() for e in events]
-
-
 def build_state(records: list[TagRecord], all_tag_names: list[str] | None = None) -> RegistryState:
     """Replay annotated GTO tags into the registry state; foreign tags are ignored.
 
@@ -320,25 +273,3 @@ def _event(parsed: ParsedTag, record: TagRecord, seq: int, version: str | None) 
         parsed.counter,
         seq,
     )
-
-
-def listing(state: RegistryState, stages: list[str] | None, include_deprecated: bool = False) -> dict[str, dict]:
-    """The registry as `gto show --json` prints it: each artifact's latest version and stage holders.
-
-    `stages` are the stages to list (gto's `.gto` list); None lists every stage in use, deprecated artifacts' too.
-    """
-    every = {name: artifact.stage_holders() for name, artifact in state.artifacts.items()}
-    if stages is None:
-        stages = sorted({s for holders in every.values() for s in holders})
-    result = {}
-    for name, artifact in state.artifacts.items():
-        if not (artifact.is_active or include_deprecated):
-            continue
-        latest, holders = artifact.latest(), every[name]
-        result[name] = {
-            "version": latest.version if latest else None,
-            "stage": {s: holders[s].version if s in holders else None for s in stages},
-            "registered": True,
-            "active": artifact.is_active,
-        }
-    return result

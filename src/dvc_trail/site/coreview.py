@@ -12,8 +12,9 @@ from typing import Any
 from dvc_trail.errors import TrailError
 from dvc_trail.metrics import diff
 from dvc_trail.project import Project
+from dvc_trail.registry import gto_json
 from dvc_trail.registry.state import ArtifactState, VersionState
-from dvc_trail.site.model import VersionView, event_dict
+from dvc_trail.site.model import VersionView
 
 
 def pipeline_count(project: Project) -> int:
@@ -61,7 +62,7 @@ def version_view(
         metrics_diff,
         params_diff,
         upstream,
-        [event_dict(e) for e in version.events],
+        gto_json.history(version.events, priority=False),
     )
 
 

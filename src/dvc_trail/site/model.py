@@ -16,8 +16,8 @@ from dvc_trail.dvcfiles import documents, locks
 from dvc_trail.dvcfiles.locks import StageLock
 from dvc_trail.lineage import graph
 from dvc_trail.metrics import diff
-from dvc_trail.registry import versions
-from dvc_trail.registry.state import EVENT_NAME, ArtifactState, Event, VersionState
+from dvc_trail.registry import gto_json, versions
+from dvc_trail.registry.state import ArtifactState, VersionState
 from dvc_trail.registry.tags import Action, semver_key
 from dvc_trail.shorthand import at, short
 from dvc_trail.site.facts import CommitFacts
@@ -60,22 +60,6 @@ class ArtifactView:
 def facts_key(name: str, commit: str) -> tuple[str, str]:
     """The (commit, dvc.yaml) pair whose facts describe an artifact at a commit."""
     return (commit, documents.dvcfile_for(name))
-
-
-def event_dict(e: Event) -> dict[str, Any]:
-    """An event as the pages list it (the fields of `trail history --json`)."""
-    return {
-        "timestamp": e.created_at.isoformat(),
-        "artifact": e.artifact,
-        "event": EVENT_NAME[e.action],
-        "version": e.version,
-        "stage": e.stage,
-        "commit": e.commit,
-        "author": e.author,
-        "author_email": e.author_email,
-        "message": e.message,
-        "ref": e.tag,
-    }
 
 
 def hash_index(
@@ -279,7 +263,7 @@ def version_view(
         metrics_diff,
         params_diff,
         upstream,
-        [event_dict(e) for e in version.events],
+        gto_json.history(version.events, priority=False),
     )
 
 
@@ -360,7 +344,7 @@ def artifact_view(
             }
         )
     moves = (Action.ASSIGN, Action.UNASSIGN)
-    history = [] if summary else [event_dict(e) for e in reversed(artifact.events) if e.action in moves]
+    history = [] if summary else gto_json.history([e for e in reversed(artifact.events) if e.action in moves], False)
     return ArtifactView(
         artifact.name,
         artifact.is_active,
@@ -370,7 +354,7 @@ def artifact_view(
         rows,
         numeric_keys(rows),
         history,
-        event_dict(artifact.events[-1]) if artifact.events else None,
+        gto_json.history(artifact.events[-1:], priority=False)[0] if artifact.events else None,
     )
 
 
