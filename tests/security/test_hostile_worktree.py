@@ -22,8 +22,8 @@ from dvc_trail.git.repository import Git
 from dvc_trail.metrics.compare import compare
 from dvc_trail.project import Project
 from dvc_trail.store import worktree
-from tests.conftest import commit_all, dvc, git, trail
-from tests.test_hostile import SECRET, TOKEN, _isolated, attack, md5, snapshot, store_object  # noqa: F401
+from tests.fixtures.hostile import SECRET, TOKEN, _isolated, attack, md5, snapshot, store_object  # noqa: F401
+from tests.fixtures.repos import commit_all, dvc, git, trail
 
 Link = tuple[str]  # ("target",): a symlink to target, as the attacker commits it
 

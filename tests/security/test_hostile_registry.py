@@ -3,7 +3,7 @@
 `trail get --registry` and `api.*(registry=...)` read a site someone else publishes: every file has a total
 deadline, is checked against trail's own copy of the API schema, and sizes are non-negative integers in the
 site's JSON, `dvc.lock`, `.dvc` files and `.dir` manifests alike. Each attack is built for real in tmp_path
-(a loopback server where HTTP matters); refusals go through `tests/test_hostile.py::attack`.
+(a loopback server where HTTP matters); refusals go through `tests/fixtures/hostile.py::attack`.
 """
 
 from __future__ import annotations
@@ -26,8 +26,7 @@ from dvc_trail import api
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.site import client, paths, schema
 from dvc_trail.store import objects
-from tests.conftest import commit_all, git, run, trail
-from tests.test_hostile import (  # noqa: F401 - the fixtures `_isolated` (autouse) and `victim` apply here
+from tests.fixtures.hostile import (  # noqa: F401 - the fixtures `_isolated` (autouse) and `victim` apply here
     TOKEN,
     _isolated,
     attack,
@@ -36,13 +35,14 @@ from tests.test_hostile import (  # noqa: F401 - the fixtures `_isolated` (autou
     store_object,
     victim,
 )
+from tests.fixtures.repos import commit_all, git, run, trail
 
 Route = Callable[[http.server.BaseHTTPRequestHandler], None]
 
 
 @pytest.fixture
 def user(request: pytest.FixtureRequest) -> Path:
-    """`tests/test_hostile.py::victim`: the user's own repository, where they run `trail get`."""
+    """`tests/fixtures/hostile.py::victim`: the user's own repository, where they run `trail get`."""
     return request.getfixturevalue("victim")
 
 

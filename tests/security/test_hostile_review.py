@@ -21,11 +21,11 @@ from dvc_trail.errors import TrailError
 from dvc_trail.render import escapes
 from dvc_trail.secrets import public_url
 from dvc_trail.site import paths
-from tests.conftest import git, trail
-from tests.test_hostile import TOKEN, _isolated, attack, snapshot, victim  # noqa: F401
-from tests.test_hostile_registry import hostile_site, send, site_of  # noqa: F401
-from tests.test_hostile_site import get, home, preview, registry, tree  # noqa: F401
-from tests.test_hostile_worktree import BASE, cloned
+from tests.fixtures.hostile import TOKEN, _isolated, attack, snapshot, victim  # noqa: F401
+from tests.fixtures.repos import git, trail
+from tests.security.test_hostile_registry import hostile_site, send, site_of  # noqa: F401
+from tests.security.test_hostile_site import get, home, preview, registry, tree  # noqa: F401
+from tests.security.test_hostile_worktree import BASE, cloned
 
 # --- class 3: work-tree reads --------------------------------------------------------------------------
 
