@@ -13,7 +13,7 @@ from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.dvcfiles.locks import parse_lock
 from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
-from tests.e2e.test_layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
 from tests.fixtures.repos import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail
 from tests.fixtures.sites import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
 
