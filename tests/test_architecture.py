@@ -261,7 +261,7 @@ def test_every_test_named_in_the_reliability_and_security_docs_exists() -> None:
         for line in (root / doc).read_text().splitlines():
             current = None
             for token in re.findall(r"`([^`]+)`", line):
-                found = re.fullmatch(r"(tests/\w+\.py)(?:::(\w+))?", token)
+                found = re.fullmatch(r"(tests/(?:\w+/)*\w+\.py)(?:::(\w+))?", token)
                 if found:
                     current, name = found[1], found[2]
                 elif re.fullmatch(r"test_\w+", token) and current:

@@ -9,7 +9,7 @@ import pytest
 from dvc_trail.errors import NotFound, TrailError
 from dvc_trail.git.fake import FakeGit
 from dvc_trail.project import Project
-from tests.fakes import project_history, train
+from tests.fixtures.fakes import project_history, train
 
 
 @pytest.fixture

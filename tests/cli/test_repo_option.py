@@ -18,7 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dvc_trail.cli import app
-from tests.conftest import EXAMPLE_FILES, ROOT, commit_all, git, refs_snapshot
+from tests.fixtures.repos import EXAMPLE_FILES, ROOT, commit_all, git, refs_snapshot
 
 
 def trail_in(*args: str) -> tuple[int, str, str]:

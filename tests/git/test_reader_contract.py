@@ -1,6 +1,6 @@
 """The GitReader/GitWriter contract, run against FakeGit and real git alike: the fake cannot drift from git.
 
-Each test builds its history with the same calls on both (tests/git/builders.py); dates are fixed, so the
+Each test builds its history with the same calls on both (tests/fixtures/builders.py); dates are fixed, so the
 commit and tag ids agree too, and `test_fake_answers_every_call_as_real_git_does` compares them call by call.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from dvc_trail.errors import GitError, NotFound, TrailError
 from dvc_trail.git import process
 from dvc_trail.git.repository import NewTag
-from tests.git.builders import FakeRepo, RealRepo, build
+from tests.fixtures.builders import FakeRepo, RealRepo, build
 
 KINDS = ["fake", "real"]
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from dvc_trail.lineage import provenance
 from dvc_trail.project import Project
-from tests.fakes import project_history
+from tests.fixtures.fakes import project_history
 
 
 def test_lineage_names_the_stage_its_params_and_the_code_commit(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from dvc_trail.errors import NotFound, UsageError
 from dvc_trail.metrics import compare
 from dvc_trail.project import Project
 from dvc_trail.store.revisions import WORKSPACE, Revision
-from tests.fakes import project_history
+from tests.fixtures.fakes import project_history
 
 
 def test_trend_of_the_active_versions(tmp_path: Path) -> None:

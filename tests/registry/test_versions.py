@@ -7,8 +7,8 @@ from pathlib import Path
 from dvc_trail.git import trees
 from dvc_trail.git.fake import FakeGit
 from dvc_trail.project import Project
+from dvc_trail.registry.gto_json import version_list
 from dvc_trail.registry.state import build_state
-from dvc_trail.registry.versions import version_list
 
 
 def _registry(root: Path) -> tuple[FakeGit, list[str]]:

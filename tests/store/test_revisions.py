@@ -11,7 +11,7 @@ import pytest
 from dvc_trail.errors import TrailError
 from dvc_trail.git.fake import FakeGit
 from dvc_trail.store.revisions import WORKSPACE, Revision, RevisionReader
-from tests.fakes import DVC_YAML, lock, project_history
+from tests.fixtures.fakes import DVC_YAML, lock, project_history
 
 
 class CountingGit(FakeGit):

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from dvc_trail.errors import NotFound
 from dvc_trail.registry.dates import tz
-from dvc_trail.registry.gto_json import listing  # noqa: F401  (its old home: tests/test_registry.py imports it here)
 from dvc_trail.registry.tags import Action, ParsedTag, parse_tag, semver_key
 
 if TYPE_CHECKING:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from dvc_trail.registry.gto_json import version_list  # noqa: F401  (its old home: tests/registry/test_versions.py)
-
 if TYPE_CHECKING:
     from dvc_trail.dvcfiles.documents import ArtifactDecl, Output
     from dvc_trail.registry.state import ArtifactState, VersionState

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from dvc_trail.site import paths
-from tests.conftest import refs_snapshot, run, trail
+from tests.fixtures.repos import refs_snapshot, run, trail
 
 
 def md5(data: bytes) -> str:

@@ -13,9 +13,9 @@ from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.dvcfiles.locks import parse_lock
 from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
-from tests.conftest import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail
-from tests.sitehelpers import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
-from tests.test_layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.repos import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail
+from tests.fixtures.sites import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -202,7 +202,7 @@ def test_folder_names_and_dvc_add_artifacts(example_repo: Path, tmp_path: Path) 
 @pytest.fixture(scope="module")
 def get_started(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """DVC's get-started layout (metrics inside the cached folder `eval/`), two versions of `model` registered."""
-    from tests.conftest import dvc
+    from tests.fixtures.repos import dvc
 
     repo = new_project(tmp_path_factory.mktemp("get-started") / "repo")
     write(repo, {"train.py": TRAIN, "evaluate.py": EVALUATE, "dvc.yaml": GET_STARTED})
@@ -238,7 +238,7 @@ def test_metrics_kept_in_the_dvc_cache(get_started: Path, tmp_path: Path) -> Non
 
 def test_wdir_and_nested_pipelines_equal_the_core(tmp_path: Path) -> None:
     """Layouts the batched reader does not model (`wdir`, several pipelines) are answered by the core's queries."""
-    from tests.conftest import dvc
+    from tests.fixtures.repos import dvc
 
     repo = new_project(tmp_path / "repo")
     train = "import pathlib\npathlib.Path('../models').mkdir(exist_ok=True)\n"

@@ -10,59 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import commit_all, dvc, git, gto, refs_snapshot, run, trail
-
-TRAIN = """\
-import json, pathlib, sys, yaml
-params = yaml.safe_load(open("params.yaml"))
-pathlib.Path("model.pkl").write_text(f"model lr={params['train']['lr']}\\n")
-"""
-EVALUATE = """\
-import json, pathlib, yaml
-lr = yaml.safe_load(open("params.yaml"))["train"]["lr"]
-out = pathlib.Path("eval")
-(out / "plots").mkdir(parents=True, exist_ok=True)
-(out / "metrics.json").write_text(json.dumps({"avg_prec": {"train": 0.9 + lr, "test": 0.8 + lr}, "roc_auc": 0.7}))
-(out / "plots" / "roc.json").write_text(json.dumps([{"fpr": 0, "tpr": lr}]))
-"""
-GET_STARTED = {
-    "stages": {
-        "train": {
-            "cmd": "python train.py",
-            "deps": ["train.py"],
-            "params": ["train.lr"],
-            "outs": ["model.pkl"],
-        },
-        "evaluate": {
-            "cmd": "python evaluate.py",
-            "deps": ["evaluate.py", "model.pkl"],
-            "params": ["train.lr"],
-            "outs": ["eval"],
-        },
-    },
-    "metrics": ["eval/metrics.json"],
-    "plots": [{"eval/plots/roc.json": {"x": "fpr", "y": "tpr"}}],
-    "artifacts": {"model": {"path": "model.pkl", "type": "model"}},
-}
-
-
-def new_project(path: Path) -> Path:
-    """An empty git repository with `dvc init`, committed."""
-    git(path.parent, "init", "--quiet", "--initial-branch=main", str(path))
-    dvc(path, "init", "--quiet")
-    commit_all(path, "dvc init")
-    return path
-
-
-def write(repo: Path, files: dict[str, object]) -> None:
-    for rel, content in files.items():
-        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
-        text = content if isinstance(content, str) else yaml.safe_dump(content, sort_keys=False)
-        (repo / rel).write_text(text)
-
-
-def set_lr(repo: Path, lr: float, params: str = "params.yaml") -> None:
-    write(repo, {params: {"train": {"lr": lr}}})
+from tests.fixtures.layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.repos import commit_all, dvc, git, gto, refs_snapshot, run, trail
 
 
 def without_noise(value: object) -> object:
@@ -90,12 +39,6 @@ def get_started(tmp_path_factory: pytest.TempPathFactory) -> Path:
         trail(repo, "register", "model")
         dvc(repo, "push", "--quiet")
     return repo
-
-
-def copy_without_cache(repo: Path, dest: Path) -> Path:
-    shutil.copytree(repo, dest, symlinks=True)
-    shutil.rmtree(dest / ".dvc" / "cache")
-    return dest
 
 
 def test_cached_metrics_diff_equals_dvc(get_started: Path) -> None:

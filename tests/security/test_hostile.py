@@ -6,180 +6,29 @@ in the temp folder or the victim's folder, and the victim's refs, work tree and 
 
 from __future__ import annotations
 
-import hashlib
-import http.server
 import json
 import os
 import resource
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import commit_all, git, refs_snapshot, trail
-
-SECRET = "hunter2-corp-secret"
-TOKEN = "ghp_S3cretT0kenValue"
-
-
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The user's DVC config levels and the temp folder live in the test's own folders."""
-    for name in ("dvc-global", "dvc-system", "tmp"):
-        (tmp_path / name).mkdir()
-    monkeypatch.setenv("DVC_GLOBAL_CONFIG_DIR", str(tmp_path / "dvc-global"))
-    monkeypatch.setenv("DVC_SYSTEM_CONFIG_DIR", str(tmp_path / "dvc-system"))
-    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
-
-
-def md5(data: bytes) -> str:
-    return hashlib.md5(data).hexdigest()
-
-
-def store_object(store: Path, data: bytes) -> str:
-    """Put bytes in a local DVC remote folder under their md5; returns the md5."""
-    oid = md5(data)
-    target = store / "files" / "md5" / oid[:2] / oid[2:]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return oid
-
-
-def manifest(store: Path, entries: dict[str, bytes]) -> str:
-    """A `.dir` manifest for these files (stored with them); returns its `<md5>.dir`."""
-    listing = [{"md5": store_object(store, data), "relpath": rel, "size": len(data)} for rel, data in entries.items()]
-    data = json.dumps(sorted(listing, key=lambda e: e["relpath"])).encode()
-    oid = md5(data) + ".dir"
-    target = store / "files" / "md5" / oid[:2] / oid[2:]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return oid
-
-
-def hostile_repo(
-    tmp_path: Path,
-    path: str,
-    md5_value: str,
-    size: int | None,
-    config: str,
-    name: str = "evil",
-    lock_extra: str = "",
-) -> Path:
-    """An attacker's repository: artifact `model` at `path`, its lock entry as given, tagged model@v1.0.0."""
-    repo = tmp_path / name
-    (repo / ".dvc").mkdir(parents=True)
-    (repo / ".dvc" / "config").write_text(config)
-    (repo / "dvc.yaml").write_text(
-        f"stages:\n  train:\n    cmd: python train.py\n    outs:\n    - {path}\n"
-        f"artifacts:\n  model:\n    path: {path}\n    type: model\n"
-    )
-    size_line = f"      size: {size}\n" if size is not None else ""
-    (repo / "dvc.lock").write_text(
-        "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n"
-        f"    outs:\n    - path: {path}\n      hash: md5\n      md5: '{md5_value}'\n{size_line}{lock_extra}"
-    )
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
-    commit_all(repo, "innocent model")
-    git(repo, "tag", "-a", "-m", "Registering artifact model version v1.0.0", "model@v1.0.0")
-    return repo
-
-
-def local_remote(store: Path) -> str:
-    return f"[core]\n    remote = store\n['remote \"store\"']\n    url = {store}\n"
-
-
-@pytest.fixture
-def victim(tmp_path: Path) -> Path:
-    """The user's own repository, with a DVC cache, where they run `trail get`."""
-    repo = tmp_path / "victim"
-    (repo / ".dvc" / "cache" / "files" / "md5" / "ab").mkdir(parents=True)
-    (repo / ".dvc" / "cache" / "files" / "md5" / "ab" / ("c" * 30)).write_bytes(b"cached")
-    (repo / "README.md").write_text("mine\n")
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(repo))
-    commit_all(repo, "my work")
-    return repo
-
-
-def snapshot(repo: Path) -> tuple[str, list[tuple[str, str]]]:
-    """Refs and status, and every file outside `.git` (the DVC cache included) with its content hash."""
-    files = sorted(
-        (str(p.relative_to(repo)), md5(p.read_bytes()) if p.is_file() else "dir")
-        for p in repo.rglob("*")
-        if ".git" not in p.relative_to(repo).parts
-    )
-    return refs_snapshot(repo), files
-
-
-def attack(victim: Path, *args: str, stdin: int | None = None, timeout: float = 120, code: int | None = None) -> str:
-    """Run trail in the victim's folder; expect a refusal that changes nothing and prints no secret."""
-    before = snapshot(victim)
-    proc = subprocess.run(
-        [sys.executable, "-m", "dvc_trail", *args],
-        cwd=victim,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL if stdin is None else stdin,
-    )
-    output = proc.stdout + proc.stderr
-    assert proc.returncode != 0 and (code is None or proc.returncode == code), (proc.returncode, output)
-    for secret in (SECRET, TOKEN):
-        assert secret not in output
-    assert "\x1b" not in output
-    lines = [line for line in proc.stderr.splitlines() if line.strip()]
-    if "--verbose" not in args:
-        assert len(lines) == 1 and lines[0].startswith("trail: error:"), proc.stderr
-        assert "Traceback" not in output
-    else:
-        assert lines[-1].startswith("trail: error:"), proc.stderr
-    assert snapshot(victim) == before
-    leftovers = list(Path(os.environ["TMPDIR"]).iterdir())
-    assert leftovers == [], leftovers
-    return lines[-1]
-
-
-# --- 1. stored credentials never reach a remote the repository defines --------------------------
-
-
-class _Recorder(http.server.BaseHTTPRequestHandler):
-    seen: list[tuple[str, str | None]]
-
-    def _answer(self) -> None:
-        self.seen.append((self.path, self.headers.get("Authorization")))
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    do_GET = do_HEAD = do_POST = do_PUT = _answer
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def http_server() -> Iterator[tuple[str, list[tuple[str, str | None]]]]:
-    """A loopback HTTP server that answers 404 to everything and records each request's Authorization header."""
-    seen: list[tuple[str, str | None]] = []
-    handler = type("Handler", (_Recorder,), {"seen": seen})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def store_user_credentials(tmp_path: Path, server: str) -> None:
-    """The user's own remote `corp` at `server`/corp, with Basic-auth credentials in DVC's global config."""
-    (tmp_path / "dvc-global" / "config").write_text(
-        f"['remote \"corp\"']\n    url = {server}/corp\n    auth = basic\n    user = alice\n    password = {SECRET}\n"
-    )
+from tests.fixtures.hostile import (
+    SECRET,
+    TOKEN,
+    _isolated,  # noqa: F401 - autouse here
+    attack,
+    hostile_repo,
+    local_remote,
+    manifest,
+    md5,
+    store_object,
+    store_user_credentials,
+)
+from tests.fixtures.repos import commit_all, git, refs_snapshot, trail
 
 
 def test_stored_credentials_never_reach_a_remote_the_repository_defines(

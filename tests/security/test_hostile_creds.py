@@ -23,11 +23,8 @@ from dvc_trail.errors import TrailError
 from dvc_trail.git.repository import Git
 from dvc_trail.secrets import mask_secrets, public_url
 from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote
-from tests import test_hostile
-from tests.conftest import commit_all, git
-from tests.test_hostile import SECRET, _Recorder, attack, hostile_repo, md5, store_user_credentials
-
-_isolated, victim, http_server = test_hostile._isolated, test_hostile.victim, test_hostile.http_server  # fixtures
+from tests.fixtures.hostile import SECRET, _isolated, _Recorder, attack, hostile_repo, md5, store_user_credentials  # noqa: F401
+from tests.fixtures.repos import commit_all, git
 
 ENV_KEY = "AKIAENVUSERKEY000001"  # the user's access key id from the environment
 STORED_KEY = "AKIASTOREDUSERKEY001"  # the user's access key id stored in DVC's global config
@@ -400,8 +397,8 @@ def test_printed_urls_are_masked(text: str) -> None:
 
 def test_an_import_source_url_is_published_and_shown_without_secrets(tmp_path: Path) -> None:
     """Attack: a committed `.dvc` import whose source URL carries a token reaches the site and `lineage`."""
-    from tests.conftest import trail
-    from tests.test_hostile import TOKEN
+    from tests.fixtures.hostile import TOKEN
+    from tests.fixtures.repos import trail
 
     repo = tmp_path / "repo"
     (repo / "ext").mkdir(parents=True)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_hostile import hostile_repo, local_remote, manifest
+from tests.fixtures.hostile import hostile_repo, local_remote, manifest
 
 
 def _run_with_tty_stderr(cwd: Path, *args: str) -> tuple[int, str]:

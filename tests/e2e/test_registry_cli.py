@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import commit_all, git, gto, refs_snapshot, register_added_file_and_subfolder_artifacts, run, trail
+from tests.fixtures.repos import (
+    commit_all,
+    git,
+    gto,
+    refs_snapshot,
+    register_added_file_and_subfolder_artifacts,
+    run,
+    trail,
+)
 
 
 def tag_message(repo: Path, tag: str) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench"
+BENCH = Path(__file__).resolve().parents[2] / "bench"
 BIN = Path(sys.executable).parent
 _spec = importlib.util.spec_from_file_location("bench_generate", BENCH / "generate.py")
 assert _spec and _spec.loader

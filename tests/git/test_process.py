@@ -13,7 +13,7 @@ import pytest
 
 from dvc_trail.errors import GitError, TrailError
 from dvc_trail.git import process
-from tests.conftest import commit_all, git
+from tests.fixtures.repos import commit_all, git
 
 Reader = Callable[[Path, list[str]], dict[str, process.GitObject | None]]
 READERS: list[Reader] = [process.read_objects, process._read_objects_two_pass]

@@ -24,8 +24,8 @@ from dvc_trail.metrics import diff
 from dvc_trail.registry import tags
 from dvc_trail.render import escapes, markdown
 from dvc_trail.site import paths, rows
-from tests.conftest import commit_all, git, gto, trail
-from tests.test_hostile import _isolated, hostile_repo, md5  # noqa: F401
+from tests.fixtures.hostile import _isolated, hostile_repo, md5  # noqa: F401
+from tests.fixtures.repos import commit_all, git, gto, trail
 
 # Text an attacker puts in descriptions, labels, meta, metric keys and values, tag messages, paths.
 HOSTILE = [

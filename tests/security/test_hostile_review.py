@@ -21,11 +21,9 @@ from dvc_trail.errors import TrailError
 from dvc_trail.render import escapes
 from dvc_trail.secrets import public_url
 from dvc_trail.site import paths
-from tests.conftest import git, trail
-from tests.test_hostile import TOKEN, _isolated, attack, snapshot, victim  # noqa: F401
-from tests.test_hostile_registry import hostile_site, send, site_of  # noqa: F401
-from tests.test_hostile_site import get, home, preview, registry, tree  # noqa: F401
-from tests.test_hostile_worktree import BASE, cloned
+from tests.fixtures.hostile import BASE, TOKEN, _isolated, attack, cloned, snapshot  # noqa: F401
+from tests.fixtures.hostile_sites import get, home, registry, send, site_of, tree
+from tests.fixtures.repos import git, trail
 
 # --- class 3: work-tree reads --------------------------------------------------------------------------
 
@@ -105,7 +103,7 @@ def raw(port: int, request: bytes) -> bytes:
     return answer
 
 
-def test_preview_request_targets_and_host_spellings(preview: tuple[Path, int, Path]) -> None:  # noqa: F811
+def test_preview_request_targets_and_host_spellings(preview: tuple[Path, int, Path]) -> None:
     """Held: `//attacker.example/a/model` is no protocol-relative redirect (the path keeps the host name), an
     absolute-form target with a foreign Host, a trailing-dot, IPv6, zero-padded or listed Host, HTTP/1.0
     without Host."""
@@ -123,7 +121,7 @@ def test_preview_request_targets_and_host_spellings(preview: tuple[Path, int, Pa
     assert b" 400 " in answer.split(b"\r\n")[0] and b"registry" not in answer
 
 
-def test_preview_redirect_headers_cannot_be_split(preview: tuple[Path, int, Path]) -> None:  # noqa: F811
+def test_preview_redirect_headers_cannot_be_split(preview: tuple[Path, int, Path]) -> None:
     """Held: a committed folder named `x\r\nSet-Cookie: ...` (git allows CR and LF in names), asked for
     without its final `/`, gets a Location with the line break percent-encoded: no header is added."""
     folder, port, _ = preview
@@ -137,7 +135,7 @@ def test_preview_redirect_headers_cannot_be_split(preview: tuple[Path, int, Path
 # --- class 6: reading a published site -----------------------------------------------------------------
 
 
-def test_redirect_loops_and_continue_floods(hostile_site: tuple) -> None:  # noqa: F811
+def test_redirect_loops_and_continue_floods(hostile_site: tuple) -> None:
     """Held: a redirect loop is one line; endless `100 Continue` answers and an endless chunked body end at the
     deadline or the size bound."""
     url, routes, _ = hostile_site
@@ -171,7 +169,7 @@ def test_redirect_loops_and_continue_floods(hostile_site: tuple) -> None:  # noq
         api.resolve("model", registry=f"{url}/chunked")
 
 
-def test_duplicate_keys_and_hidden_text_in_site_json(tmp_path: Path, victim: Path) -> None:  # noqa: F811
+def test_duplicate_keys_and_hidden_text_in_site_json(tmp_path: Path, victim: Path) -> None:
     """Held: a duplicate key (the later one wins in Python's parser, and is the one checked), a path with
     U+202E or U+2066, and a remote URL with an escape sequence and bidi text reaching the terminal through
     `get --registry`'s error. Found: a remote URL with an unbalanced `[` (`https://[x/y`) ended in

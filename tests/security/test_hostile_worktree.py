@@ -22,10 +22,8 @@ from dvc_trail.git.repository import Git
 from dvc_trail.metrics.compare import compare
 from dvc_trail.project import Project
 from dvc_trail.store import worktree
-from tests.conftest import commit_all, dvc, git, trail
-from tests.test_hostile import SECRET, TOKEN, _isolated, attack, md5, snapshot, store_object  # noqa: F401
-
-Link = tuple[str]  # ("target",): a symlink to target, as the attacker commits it
+from tests.fixtures.hostile import BASE, SECRET, TOKEN, Link, _isolated, attack, cloned, md5, snapshot, store_object  # noqa: F401
+from tests.fixtures.repos import commit_all, dvc, git, trail
 
 
 @pytest.fixture
@@ -38,27 +36,6 @@ def home(tmp_path: Path) -> Path:
     (home / ".docker" / "config.json").write_text(json.dumps({"auths": {"x": {"auth": SECRET, "n": 1}}}))
     (home / ".bashrc").write_text("# mine\n")
     return home
-
-
-def cloned(tmp_path: Path, files: dict[str, str | Link], base: dict[str, str] | None = None, name: str = "") -> Path:
-    """The attacker's repository (`base` committed first, then `files` with its links), cloned as the victim."""
-    evil = tmp_path / f"evil{name}"
-    evil.mkdir()
-    git(tmp_path, "init", "--quiet", "--initial-branch=main", str(evil))
-    for step in (base or {}, files):
-        for rel, body in step.items():
-            path = evil / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if path.is_symlink() or path.is_file():
-                path.unlink()
-            if isinstance(body, tuple):
-                path.symlink_to(body[0])
-            else:
-                path.write_text(body)
-        git(evil, "add", "--all", "--force")  # `.dvc/cache` too: git ignores nothing the attacker adds by force
-        git(evil, "commit", "--quiet", "--allow-empty", "-m", "update")
-    git(tmp_path, "clone", "--quiet", str(evil), str(tmp_path / f"victim{name}"))
-    return tmp_path / f"victim{name}"
 
 
 def visit(repo: Path, *args: str, code: int = 0, stdin: int | None = None) -> subprocess.CompletedProcess:
@@ -77,9 +54,6 @@ def visit(repo: Path, *args: str, code: int = 0, stdin: int | None = None) -> su
     assert TOKEN not in output and SECRET not in output and "Traceback" not in output, output
     assert snapshot(repo) == before
     return proc
-
-
-BASE = {"dvc.yaml": "metrics:\n- metrics.yaml\n", "metrics.yaml": "acc: 0.9\n", "params.yaml": "lr: 0.1\n"}
 
 
 def test_a_link_to_the_users_token_is_never_read(tmp_path: Path, home: Path) -> None:

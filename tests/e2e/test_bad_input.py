@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import commit_all, git, refs_snapshot, run, trail
+from tests.fixtures.repos import commit_all, git, refs_snapshot, run, trail
 
 BAD_NAMES = ["", "bad name", "a..b:m", "-m", "naïve", "x" * 300, "a//b", "m@v1.0.0@v2", "--upload-pack=touch /tmp/x"]
 READ_COMMANDS = [

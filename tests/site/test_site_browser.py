@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 from dvc_trail.site import paths
-from tests.conftest import trail
-from tests.sitehelpers import HOSTILE_DESC, build, example_registry, generated_registry
+from tests.fixtures.repos import trail
+from tests.fixtures.sites import HOSTILE_DESC, build, example_registry, generated_registry
 
 ARGS = [
     "--no-sandbox",
@@ -95,7 +95,7 @@ class Watched:
 
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    from tests.conftest import EXAMPLE_FILES, ROOT, commit_all, git
+    from tests.fixtures.repos import EXAMPLE_FILES, ROOT, commit_all, git
 
     repo = tmp_path_factory.mktemp("browser") / "repo"
     for rel in EXAMPLE_FILES:

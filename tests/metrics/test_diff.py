@@ -11,7 +11,7 @@ import yaml
 from dvc_trail.errors import UsageError
 from dvc_trail.metrics import diff as core
 from dvc_trail.store.revisions import params_to_read, python_params
-from tests.conftest import commit_all, dvc, git, refs_snapshot, trail
+from tests.fixtures.repos import commit_all, dvc, git, refs_snapshot, trail
 
 
 def test_subtract_has_no_float_noise() -> None:

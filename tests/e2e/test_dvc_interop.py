@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.conftest import ROOT, commit_all, dvc, git, refs_snapshot, trail
+from tests.fixtures.repos import ROOT, commit_all, dvc, git, refs_snapshot, trail
 
 
 def test_dvc_artifacts_get_reads_trail_tags(example_repo: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import yaml
 from dvc_trail.dvcfiles import locks
 from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.lineage import graph
-from tests.conftest import ROOT, commit_all, dvc, git, trail
+from tests.fixtures.repos import ROOT, commit_all, dvc, git, trail
 
 MD5 = {name: (name * 32)[:32] for name in "abcdefgh"}
 

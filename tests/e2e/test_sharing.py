@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from dvc_trail.secrets import mask_secrets, secrets_in_config
-from tests.conftest import S3_ENV, commit_all, dvc, free_port, git, gto, run, trail
+from tests.fixtures.repos import S3_ENV, commit_all, dvc, free_port, git, gto, run, trail
 
 
 def set_remote(repo: Path, key: str, value: str) -> None:

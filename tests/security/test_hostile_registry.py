@@ -3,7 +3,7 @@
 `trail get --registry` and `api.*(registry=...)` read a site someone else publishes: every file has a total
 deadline, is checked against trail's own copy of the API schema, and sizes are non-negative integers in the
 site's JSON, `dvc.lock`, `.dvc` files and `.dir` manifests alike. Each attack is built for real in tmp_path
-(a loopback server where HTTP matters); refusals go through `tests/test_hostile.py::attack`.
+(a loopback server where HTTP matters); refusals go through `tests/fixtures/hostile.py::attack`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,7 @@ import io
 import json
 import os
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,75 +24,22 @@ from dvc_trail import api
 from dvc_trail.errors import TrailError, UsageError
 from dvc_trail.site import client, paths, schema
 from dvc_trail.store import objects
-from tests.conftest import commit_all, git, run, trail
-from tests.test_hostile import (  # noqa: F401 - the fixtures `_isolated` (autouse) and `victim` apply here
+from tests.fixtures.hostile import (
     TOKEN,
-    _isolated,
+    _isolated,  # noqa: F401 - autouse here
     attack,
     hostile_repo,
     local_remote,
     store_object,
-    victim,
 )
-
-Route = Callable[[http.server.BaseHTTPRequestHandler], None]
+from tests.fixtures.hostile_sites import Route, send, site_of
+from tests.fixtures.repos import commit_all, git, run, trail
 
 
 @pytest.fixture
 def user(request: pytest.FixtureRequest) -> Path:
-    """`tests/test_hostile.py::victim`: the user's own repository, where they run `trail get`."""
+    """`tests/fixtures/hostile.py::victim`: the user's own repository, where they run `trail get`."""
     return request.getfixturevalue("victim")
-
-
-class _Site(http.server.BaseHTTPRequestHandler):
-    """Answers each GET with the first route whose prefix matches the path; records every request's headers."""
-
-    routes: dict[str, Route]
-    seen: list[tuple[str, dict[str, str]]]
-
-    def do_GET(self) -> None:
-        self.seen.append((self.path, dict(self.headers)))
-        for prefix, route in self.routes.items():
-            if self.path.startswith(prefix):
-                return route(self)
-        self.send_response(404)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-        return None
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def hostile_site() -> Iterator[tuple[str, dict[str, Route], list]]:
-    """A loopback server with routes the test sets: (base URL, routes, requests seen)."""
-    routes: dict[str, Route] = {}
-    seen: list[tuple[str, dict[str, str]]] = []
-    handler = type("Handler", (_Site,), {"routes": routes, "seen": seen})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True  # a trickling handler never holds the test's end
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", routes, seen
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def send(body: bytes, status: int = 200, **headers: str) -> Route:
-    """A route answering with these bytes (Content-Length is the real one unless a header says otherwise)."""
-
-    def route(h: http.server.BaseHTTPRequestHandler) -> None:
-        h.send_response(status)
-        fields = {"Content-Length": str(len(body)), **{k.replace("_", "-"): v for k, v in headers.items()}}
-        for key, value in fields.items():
-            h.send_header(key, value)
-        h.end_headers()
-        h.wfile.write(body)
-
-    return route
 
 
 def trickle(headers_too: bool = False) -> Route:
@@ -114,17 +59,6 @@ def trickle(headers_too: bool = False) -> Route:
             pass  # the reader gave up
 
     return route
-
-
-def site_of(tmp_path: Path, size: int | None = None) -> tuple[Path, Path, dict[str, Any]]:
-    """A real site built by `trail site` from a repository with one file artifact `model@v1.0.0`."""
-    store = tmp_path / "store"
-    data = b"weights"
-    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), size or len(data), local_remote(store))
-    site = tmp_path / "site"
-    trail(repo, "site", "-o", str(site))
-    version = site / paths.version_api("model", "v1.0.0")
-    return site, version, json.loads(version.read_text())
 
 
 # --- the deadline ---------------------------------------------------------------------------------

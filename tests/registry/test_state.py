@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dvc_trail.registry.gto_json import listing
 from dvc_trail.registry.references import lookup, parse_ref
-from dvc_trail.registry.state import TagRecord, build_state, listing
+from dvc_trail.registry.state import TagRecord, build_state
 
 C1, C2, C3 = "1" * 40, "2" * 40, "3" * 40
 
