@@ -346,8 +346,8 @@ def test_slow_endpoint_times_out_pushes_nothing_and_a_retry_completes(
     thread.start()
     try:
         set_remote(s3_repo, "endpointurl", f"http://127.0.0.1:{silent.getsockname()[1]}")
-        set_remote(s3_repo, "read_timeout", "2")
-        set_remote(s3_repo, "connect_timeout", "2")
+        set_remote(s3_repo, "read_timeout", "1")
+        set_remote(s3_repo, "connect_timeout", "1")
         started = time.monotonic()
         line = fails(s3_repo, "register", "iris-model", "--push")
         assert time.monotonic() - started < 60
