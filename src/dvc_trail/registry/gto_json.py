@@ -79,15 +79,7 @@ def history(events: list[Event], priority: bool = True) -> list[dict[str, Any]]:
 
 def check_ref_event(e: Event) -> dict[str, Any]:
     """The event a tag created, as `gto check-ref --json` prints it."""
-    data: dict[str, Any] = {
-        "artifact": e.artifact,
-        "created_at": e.created_at.isoformat(),
-        "author": e.author,
-        "author_email": e.author_email,
-        "message": e.message,
-        "commit_hexsha": e.commit,
-        "tag": e.tag,
-    }
+    data = _tag_fields(e)
     if e.version is not None:
         data["version"] = e.version
     if e.stage is not None:
@@ -114,9 +106,18 @@ def version_list(
 
 def _event(e: Event, with_name: bool) -> dict[str, Any]:
     """A version's registration or a stage's (un)assignment inside `gto show NAME --json`."""
-    data: dict[str, Any] = {
-        "priority": PRIORITY[e.action],
-        "addition": ADDITION[e.action],
+    data: dict[str, Any] = {"priority": PRIORITY[e.action], "addition": ADDITION[e.action], **_tag_fields(e)}
+    data["version"] = e.version
+    if e.stage is not None:
+        data["stage"] = e.stage
+    if with_name:
+        data["event"] = EVENT_NAME[e.action]
+    return data
+
+
+def _tag_fields(e: Event) -> dict[str, Any]:
+    """The fields gto gives every event a tag created, in gto's order (check-ref, and inside show NAME)."""
+    return {
         "artifact": e.artifact,
         "created_at": e.created_at.isoformat(),
         "author": e.author,
@@ -124,13 +125,7 @@ def _event(e: Event, with_name: bool) -> dict[str, Any]:
         "message": e.message,
         "commit_hexsha": e.commit,
         "tag": e.tag,
-        "version": e.version,
     }
-    if e.stage is not None:
-        data["stage"] = e.stage
-    if with_name:
-        data["event"] = EVENT_NAME[e.action]
-    return data
 
 
 def _enrichment(v: VersionState, commit: RawCommit | None) -> list[dict[str, Any]]:
