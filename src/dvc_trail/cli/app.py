@@ -37,7 +37,7 @@ RefArg = Annotated[str, typer.Argument(help="NAME (latest version), NAME@vX.Y.Z 
 VersionRefArg = Annotated[str, typer.Argument(help="The version, as NAME@vX.Y.Z.", show_default=False)]
 StageArg = Annotated[str, typer.Argument(help="Stage name, like dev, staging or prod.", show_default=False)]
 PushOpt = Annotated[bool, typer.Option("--push", help="Then publish: upload the data, push the tags (see publish).")]
-# `-r` was short for --remote until issue 18: it now names the repository, as in gto
+# `-r` used to be short for --remote: it now names the repository, as in gto
 RemoteOpt = Annotated[str | None, typer.Option("--remote", help="DVC remote (default: the core.remote one).")]
 GitRemoteOpt = Annotated[str, typer.Option("--git-remote", help="Git remote to push the tags to.")]
 FetchOpt = Annotated[
