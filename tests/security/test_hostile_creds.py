@@ -11,7 +11,6 @@ import http.server
 import ipaddress
 import re
 import ssl
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from dvc_trail.secrets import mask_secrets, public_url
 from dvc_trail.site.sources import check_page_url, origin_url, tracked_remote
 from tests.fixtures.hostile import SECRET, _isolated, _Recorder, attack, hostile_repo, md5, store_user_credentials  # noqa: F401
 from tests.fixtures.repos import commit_all, git
+from tests.fixtures.serving import serving
 
 ENV_KEY = "AKIAENVUSERKEY000001"  # the user's access key id from the environment
 STORED_KEY = "AKIASTOREDUSERKEY001"  # the user's access key id stored in DVC's global config
@@ -171,13 +171,8 @@ def tls_server(tmp_path: Path) -> Iterator[tuple[str, list[tuple[str, str | None
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(cert, key)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"https://127.0.0.1:{server.server_address[1]}", seen, cert
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(server) as port:
+        yield f"https://127.0.0.1:{port}", seen, cert
 
 
 def test_ssl_verify_false_on_the_users_remote_gets_no_password(
@@ -253,9 +248,8 @@ def test_two_remotes_on_two_allowed_endpoints(
     second = tmp_path / "second"
     other: list[tuple[str, str | None]] = []
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), type("H", (_Recorder,), {"seen": other}))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        other_url = f"http://127.0.0.1:{server.server_address[1]}"
+    with serving(server) as port:
+        other_url = f"http://127.0.0.1:{port}"
         (second / ".dvc").mkdir(parents=True)
         (second / ".dvc" / "config").write_text(
             f"['remote \"a\"']\n    url = s3://bucket-a/x\n    endpointurl = {first}\n"
@@ -267,9 +261,6 @@ def test_two_remotes_on_two_allowed_endpoints(
         for name in ("a", "b"):  # the recorders answer 404: the bucket "does not exist", after a signed request
             with pytest.raises(TrailError, match="does not exist"):
                 adapter.open_remote_from_config(second / ".dvc", name).probe()
-    finally:
-        server.shutdown()
-        server.server_close()
     assert seen and key_ids(seen) == {ENV_KEY} and all("bucket-a" in p for p, _ in seen), seen
     assert other and key_ids(other) == {ENV_KEY} and all("bucket-b" in p for p, _ in other), other
 

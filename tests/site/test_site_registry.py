@@ -7,7 +7,6 @@ import hashlib
 import http.server
 import json
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import pytest
 
 from dvc_trail.site import paths
 from tests.fixtures.repos import refs_snapshot, run, trail
+from tests.fixtures.serving import serving
 
 
 def md5(data: bytes) -> str:
@@ -27,14 +27,8 @@ def http_site(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     folder = tmp_path / "published"
     folder.mkdir()
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield folder, f"http://127.0.0.1:{server.server_address[1]}/site"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as port:
+        yield folder, f"http://127.0.0.1:{port}/site"
 
 
 def test_get_through_the_site(
