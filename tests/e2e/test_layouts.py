@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fixtures.layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.layouts import (
+    EVALUATE,
+    GET_STARTED,
+    TRAIN,
+    copy_without_cache,
+    new_project,
+    set_lr,
+    write,
+    write_wdir_and_nested,
+)
 from tests.fixtures.repos import commit_all, dvc, git, gto, refs_snapshot, run, trail
 
 
@@ -146,42 +155,7 @@ def wdir_nested(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A `wdir: sub` stage (its dvc.lock paths relative to sub/) and a pipeline in `nested/` whose output is
     declared as an artifact in the root dvc.yaml."""
     repo = new_project(tmp_path_factory.mktemp("wdir") / "repo")
-    train = "import pathlib, yaml\np = yaml.safe_load(open('params.yaml'))\n"
-    train += "pathlib.Path('../models').mkdir(exist_ok=True)\n"
-    train += "pathlib.Path('../models/model.pkl').write_text(str(p))\n"
-    train += "pathlib.Path('metrics.json').write_text('{\"acc\": %s}' % p['lr'])\n"
-    nested = "import pathlib, sys\npathlib.Path('out').mkdir(exist_ok=True)\n"
-    nested += "pathlib.Path('out/features.csv').write_text(open('raw.csv').read().upper())\n"
-    write(
-        repo,
-        {
-            "sub/train.py": train,
-            "sub/params.yaml": {"lr": 0.1},
-            "nested/raw.csv": "a,b\n1,2\n",
-            "nested/featurize.py": nested,
-            "nested/dvc.yaml": {
-                "stages": {
-                    "featurize": {"cmd": "python featurize.py", "deps": ["featurize.py", "raw.csv"], "outs": ["out"]}
-                }
-            },
-            "dvc.yaml": {
-                "stages": {
-                    "train": {
-                        "wdir": "sub",
-                        "cmd": "python train.py",
-                        "deps": ["train.py", "../nested/out"],
-                        "params": ["lr"],
-                        "outs": ["../models/model.pkl"],
-                        "metrics": [{"metrics.json": {"cache": False}}],
-                    }
-                },
-                "artifacts": {
-                    "model": {"path": "models/model.pkl", "type": "model"},
-                    "features": {"path": "nested/out", "type": "data"},
-                },
-            },
-        },
-    )
+    write_wdir_and_nested(repo)
     dvc(repo, "repro", "--quiet", "--all-pipelines")
     commit_all(repo, "first")
     trail(repo, "register", "model")

@@ -13,7 +13,16 @@ from dvc_trail.dvcfiles.documents import load_yaml
 from dvc_trail.dvcfiles.locks import parse_lock
 from dvc_trail.site import lockscan, paths
 from dvc_trail.site.sources import web_url
-from tests.fixtures.layouts import EVALUATE, GET_STARTED, TRAIN, copy_without_cache, new_project, set_lr, write
+from tests.fixtures.layouts import (
+    EVALUATE,
+    GET_STARTED,
+    TRAIN,
+    copy_without_cache,
+    new_project,
+    set_lr,
+    write,
+    write_wdir_and_nested,
+)
 from tests.fixtures.repos import ROOT, commit_all, git, gto, register_added_file_and_subfolder_artifacts, trail
 from tests.fixtures.sites import HOSTILE_DESC, HOSTILE_MESSAGE, build, example_registry, generated_registry
 
@@ -241,38 +250,7 @@ def test_wdir_and_nested_pipelines_equal_the_core(tmp_path: Path) -> None:
     from tests.fixtures.repos import dvc
 
     repo = new_project(tmp_path / "repo")
-    train = "import pathlib\npathlib.Path('../models').mkdir(exist_ok=True)\n"
-    train += "pathlib.Path('../models/model.pkl').write_text(open('params.yaml').read())\n"
-    train += "pathlib.Path('metrics.json').write_text('{\"acc\": 0.5}')\n"
-    nested = "import pathlib\npathlib.Path('out').mkdir(exist_ok=True)\n"
-    nested += "pathlib.Path('out/f.csv').write_text(open('raw.csv').read().upper())\n"
-    write(
-        repo,
-        {
-            "sub/train.py": train,
-            "sub/params.yaml": {"lr": 0.1},
-            "nested/raw.csv": "a,b\n1,2\n",
-            "nested/featurize.py": nested,
-            "nested/dvc.yaml": {
-                "stages": {
-                    "featurize": {"cmd": "python featurize.py", "deps": ["featurize.py", "raw.csv"], "outs": ["out"]}
-                }
-            },
-            "dvc.yaml": {
-                "stages": {
-                    "train": {
-                        "wdir": "sub",
-                        "cmd": "python train.py",
-                        "deps": ["train.py", "../nested/out"],
-                        "params": ["lr"],
-                        "outs": ["../models/model.pkl"],
-                        "metrics": [{"metrics.json": {"cache": False}}],
-                    }
-                },
-                "artifacts": {"model": {"path": "models/model.pkl"}, "features": {"path": "nested/out"}},
-            },
-        },
-    )
+    write_wdir_and_nested(repo)
     dvc(repo, "repro", "--quiet", "--all-pipelines")
     commit_all(repo, "first")
     trail(repo, "register", "model")
