@@ -68,37 +68,38 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _open(self, parts: list[str]) -> int | None:
         """A regular file's fd, every folder on the way opened without following a link; None when there is none."""
-        folder = self.server.root
-        opened: list[int] = []
+        folder = self._folder(parts[:-1])
+        if folder is None:
+            return None
         try:
-            for part in parts[:-1]:
-                folder = safefs.open_dir(part, folder)
-                opened.append(folder)
             fd = os.open(parts[-1], safefs.READ_FLAGS, dir_fd=folder)
         except (OSError, ValueError):
             return None
         finally:
-            for fd_ in opened:
-                os.close(fd_)
+            os.close(folder)
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             return None
         return fd
 
     def _is_folder(self, parts: list[str]) -> bool:
-        try:
-            fds = []
-            folder = self.server.root
-            try:
-                for part in parts:
-                    folder = safefs.open_dir(part, folder)
-                    fds.append(folder)
-            finally:
-                for fd in fds:
-                    os.close(fd)
-            return True
-        except (OSError, ValueError):
+        if (fd := self._folder(parts)) is None:
             return False
+        os.close(fd)
+        return True
+
+    def _folder(self, parts: list[str]) -> int | None:
+        """A new fd of the folder at `parts`, each part opened from the root without following a link; or None."""
+        fd = os.dup(self.server.root)
+        try:
+            for part in parts:
+                below = safefs.open_dir(part, fd)
+                os.close(fd)
+                fd = below
+        except (OSError, ValueError):
+            os.close(fd)
+            return None
+        return fd
 
     def _fail(self, code: int, why: str) -> None:
         data = f"{code} {why}\n".encode()
