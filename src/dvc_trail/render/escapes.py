@@ -75,7 +75,7 @@ def _one_line(text: str) -> str:
 def for_markdown(text: str) -> str:
     """Inline Markdown showing the text literally on one line: no markup, HTML, link, autolink, mention,
     issue reference, heading or list can start from it (`@` and `#` shown in code spans)."""
-    if _PLAIN.fullmatch(text) and "www." not in text.lower():
+    if _plain(text):
         return text
     escaped = _MARKDOWN.sub(lambda m: "\\" + m[0], _one_line(text))
     lead = _LEADING.match(escaped)
@@ -99,9 +99,12 @@ def markdown_value(value: Any) -> str:
     text = text_of(value)
     if isinstance(value, int | float) and not isinstance(value, bool) and _NUMBER.fullmatch(text):
         return text
-    if _PLAIN.fullmatch(text) and "www." not in text.lower():
-        return text
-    return for_code(text)
+    return text if _plain(text) else for_code(text)
+
+
+def _plain(text: str) -> bool:
+    """Whether the text is a name or path with nothing Markdown could read as markup or a link."""
+    return _PLAIN.fullmatch(text) is not None and "www." not in text.lower()
 
 
 def for_html(text: str) -> str:
