@@ -115,14 +115,8 @@ class SiteFolder:
     @_one_line
     def keep_all(self, rels: list[str]) -> bool:
         """Whether every file in `rels` is still there as the last build made it (then they count as produced)."""
-        lists, trusted, old = self.lists, self.trusted, self.old
-        for rel in rels:  # `_kept`, inline: this runs for every kept page
-            folder, _, name = rel.rpartition("/")
-            if folder not in lists:
-                self._fd(folder, create=False)
-            recorded = old.get(rel)
-            if folder not in trusted or type(recorded) is not list or lists[folder].get(name) != recorded[1]:
-                return False
+        if not all(self._kept(rel) for rel in rels):
+            return False
         self.produced.update(rels)
         self.new.update((rel, self.old[rel]) for rel in rels)
         self.unchanged += len(rels)
